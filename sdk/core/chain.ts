@@ -1,10 +1,5 @@
 import type { Context } from './context.js';
-import {
-  type NetworkServiceClient,
-  type NetworkServiceServer,
-  type Next,
-  tail,
-} from './element.js';
+import { type NetworkServiceClient, type NetworkServiceServer, type Next, tail } from './element.js';
 import type { Connection, NetworkServiceRequest } from './types.js';
 
 type AnyElement = NetworkServiceServer | NetworkServiceClient;
@@ -30,7 +25,9 @@ class ChainNext implements Next {
 
   private after(): Next {
     const following = this.index + 1;
-    return following < this.elements.length ? new ChainNext(this.elements, following, this.parent) : this.parent;
+    return following < this.elements.length
+      ? new ChainNext(this.elements, following, this.parent)
+      : this.parent;
   }
 }
 
@@ -65,7 +62,11 @@ export function namedChainClient(name: string, ...elements: NetworkServiceClient
 }
 
 /** Runs a Request through an element with the tail after it (the way an adapter or a user calls a chain). */
-export function runRequest(element: AnyElement, ctx: Context, request: NetworkServiceRequest): Promise<Connection> {
+export function runRequest(
+  element: AnyElement,
+  ctx: Context,
+  request: NetworkServiceRequest,
+): Promise<Connection> {
   return element.request(ctx, request, tail);
 }
 

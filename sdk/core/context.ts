@@ -85,13 +85,10 @@ export class Context {
     const effective = this.deadline === undefined ? deadline : Math.min(this.deadline, deadline);
     const [child, cancelChild] = this.withCancel();
     const bounded = new Context(child.signal, effective, this.logger, this.clock, this.values);
-    let timer: TimerHandle | undefined = this.clock.setTimeout(
-      () => {
-        timer = undefined;
-        cancelChild(new DeadlineExceededError());
-      },
-      effective - this.clock.now(),
-    );
+    let timer: TimerHandle | undefined = this.clock.setTimeout(() => {
+      timer = undefined;
+      cancelChild(new DeadlineExceededError());
+    }, effective - this.clock.now());
     const cancel: CancelFunction = (reason) => {
       if (timer !== undefined) this.clock.clearTimeout(timer);
       timer = undefined;
@@ -112,7 +109,13 @@ export class Context {
   postpone(fallbackMs = 15_000): [Context, CancelFunction] {
     const remaining = this.remainingMs();
     const budget = remaining === undefined || remaining <= 0 ? fallbackMs : remaining;
-    const detached = new Context(new AbortController().signal, undefined, this.logger, this.clock, this.values);
+    const detached = new Context(
+      new AbortController().signal,
+      undefined,
+      this.logger,
+      this.clock,
+      this.values,
+    );
     return detached.withTimeout(budget);
   }
 
