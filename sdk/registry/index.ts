@@ -1,0 +1,4 @@
+export * from './types.js';
+export { matchEndpoint, matchService, isLabelSubset, selectEndpointsByLabels } from './match.js';
+export { resolveLabelTemplate } from './label-template.js';
+export { REGISTRY_INSTANCE_HEADER, REGISTRY_PATH_HEADER, REGISTRY_SNAPSHOT_SIZE_HEADER } from './headers.js';
