@@ -1,12 +1,21 @@
 import type { Context } from './context.js';
 import { type NetworkServiceClient, type NetworkServiceServer, type Next, tail } from './element.js';
+import {
+  isTracing,
+  traceChainClose,
+  traceChainRequest,
+  traceElementClose,
+  traceElementRequest,
+} from './trace/index.js';
 import type { Connection, NetworkServiceRequest } from './types.js';
 
 type AnyElement = NetworkServiceServer | NetworkServiceClient;
 
 /**
  * The continuation after element `index`: the next element, or the enclosing chain's `next` after the
- * last one. That hand-over is what lets a chain nest as one element of another chain.
+ * last one. That hand-over is what lets a chain nest as one element of another chain. Every element is
+ * traced when the context's logger asks for it; otherwise the call is direct, so a quiet chain costs one
+ * level check per element.
  */
 class ChainNext implements Next {
   constructor(
@@ -16,11 +25,15 @@ class ChainNext implements Next {
   ) {}
 
   request(ctx: Context, request: NetworkServiceRequest): Promise<Connection> {
-    return this.elements[this.index]!.request(ctx, request, this.after());
+    const element = this.elements[this.index]!;
+    if (!isTracing(ctx)) return element.request(ctx, request, this.after());
+    return traceElementRequest(element, ctx, request, this.after());
   }
 
   close(ctx: Context, connection: Connection): Promise<void> {
-    return this.elements[this.index]!.close(ctx, connection, this.after());
+    const element = this.elements[this.index]!;
+    if (!isTracing(ctx)) return element.close(ctx, connection, this.after());
+    return traceElementClose(element, ctx, connection, this.after());
   }
 
   private after(): Next {
@@ -37,8 +50,14 @@ function compose<E extends AnyElement>(kind: E['kind'], name: string, elements: 
   return {
     kind,
     name,
-    request: (ctx: Context, request: NetworkServiceRequest, next: Next) => start(next).request(ctx, request),
-    close: (ctx: Context, connection: Connection, next: Next) => start(next).close(ctx, connection),
+    request: (ctx: Context, request: NetworkServiceRequest, next: Next) =>
+      isTracing(ctx)
+        ? traceChainRequest(name, ctx, request, (traced) => start(next).request(traced, request))
+        : start(next).request(ctx, request),
+    close: (ctx: Context, connection: Connection, next: Next) =>
+      isTracing(ctx)
+        ? traceChainClose(name, ctx, connection, (traced) => start(next).close(traced, connection))
+        : start(next).close(ctx, connection),
   } as E;
 }
 

@@ -1,0 +1,2 @@
+export { connectServer } from './server.js';
+export { connectInProcess } from './in-process.js';

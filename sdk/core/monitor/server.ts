@@ -1,0 +1,49 @@
+import { cloneConnection } from '../connection.js';
+import type { NetworkServiceServer } from '../element.js';
+import { type Connection, State } from '../types.js';
+import { type ConnectionMonitor, ConnectionHub } from './connection-monitor.js';
+
+/** The monitor element and the `ConnectionMonitor` it feeds. */
+export interface MonitorServer extends NetworkServiceServer {
+  readonly monitor: ConnectionMonitor;
+}
+
+export interface MonitorServerOptions {
+  /** The chain's lifetime: when it aborts, every subscription ends. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Publishes the connections that pass through it to its `monitor`: UPDATE after a successful Request,
+ * UPDATE with state DOWN when a refresh of a held connection fails, DELETE on Close (after next, even
+ * when next fails), which also removes the connection from the monitor.
+ */
+export function monitorServer(options: MonitorServerOptions = {}): MonitorServer {
+  const hub = new ConnectionHub(options.signal);
+  return {
+    kind: 'server',
+    name: 'monitor',
+    monitor: hub,
+    request: async (ctx, request, next) => {
+      const requested: Connection | null = request.connection;
+      const held = requested !== null && hub.has(requested.id);
+      const before = held ? cloneConnection(requested) : undefined;
+      let connection: Connection;
+      try {
+        connection = await next.request(ctx, request);
+      } catch (error) {
+        if (before !== undefined) hub.update({ ...before, state: State.DOWN });
+        throw error;
+      }
+      hub.update(connection);
+      return connection;
+    },
+    close: async (ctx, connection, next) => {
+      try {
+        await next.close(ctx, connection);
+      } finally {
+        hub.delete(connection);
+      }
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { retryClient } from './client.js';
+export type { RetryOptions } from './client.js';

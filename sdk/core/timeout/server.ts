@@ -1,0 +1,72 @@
+import { previousSegment, timestampToMs } from '../connection.js';
+import type { Context } from '../context.js';
+import { eventFactoryOf } from '../begin/index.js';
+import type { NetworkServiceServer, Next } from '../element.js';
+import { FailedPreconditionError, joinErrors, messageOf } from '../errors.js';
+import { serverMetadata } from '../metadata/index.js';
+import type { Connection, NetworkServiceRequest } from '../types.js';
+import { cancelExpiry, hasExpiry, storeExpiry } from './metadata.js';
+
+async function request(ctx: Context, request: NetworkServiceRequest, next: Next): Promise<Connection> {
+  const metadata = serverMetadata(ctx);
+  const events = eventFactoryOf(ctx);
+  const refresh = hasExpiry(metadata);
+  const connection = await next.request(ctx, request);
+  const previous = previousSegment(connection);
+  const expiresMs = timestampToMs(previous?.expires);
+  if (expiresMs === undefined) {
+    const error = new FailedPreconditionError(
+      `connection ${connection.id} cannot expire: its previous path segment ` +
+        `${previous ? `"${previous.name}" has no expires time` : 'is missing'}; the client must set its ` +
+        'segment token and expiry (updatetoken)',
+    );
+    // A refresh keeps the connection and its current expiry; a new connection is closed downstream.
+    if (!refresh) await closeDownstream(ctx, connection, next, error);
+    throw error;
+  }
+  cancelExpiry(metadata);
+  const cancel = new AbortController();
+  const clock = ctx.clock;
+  const logger = ctx.logger;
+  const id = connection.id;
+  const handle = clock.setTimeout(() => {
+    logger.info({ connectionId: id }, 'connection expired: the client stopped refreshing; closing it');
+    events.close({ cancel: cancel.signal }).catch((error: unknown) => {
+      logger.warn({ connectionId: id, error: messageOf(error) }, 'closing an expired connection failed');
+    });
+  }, expiresMs - clock.now());
+  storeExpiry(metadata, { clock, handle, cancel });
+  return connection;
+}
+
+async function closeDownstream(
+  ctx: Context,
+  connection: Connection,
+  next: Next,
+  cause: Error,
+): Promise<void> {
+  const [closeCtx, cancel] = ctx.postpone();
+  try {
+    await next.close(closeCtx, connection);
+  } catch (closeError) {
+    throw joinErrors(cause, closeError);
+  } finally {
+    cancel();
+  }
+}
+
+async function close(ctx: Context, connection: Connection, next: Next): Promise<void> {
+  try {
+    cancelExpiry(serverMetadata(ctx));
+  } finally {
+    await next.close(ctx, connection);
+  }
+}
+
+/**
+ * Closes the connection through begin's event factory when the previous path segment's token expires
+ * (the client stopped refreshing); a new Request reschedules, Close cancels the pending expiry.
+ */
+export function timeoutServer(): NetworkServiceServer {
+  return { kind: 'server', name: 'timeout', request, close };
+}

@@ -1,0 +1,2 @@
+export { updatepathServer } from './server.js';
+export { updatepathClient } from './client.js';
