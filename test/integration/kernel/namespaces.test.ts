@@ -1,0 +1,119 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import {
+  KernelExistsError,
+  KernelInvalidArgumentError,
+  KernelNotFoundError,
+  currentNamespaceId,
+  findNamespaceById,
+  inodeUrlOf,
+  namespaceIdOf,
+  parseInodeUrl,
+  runInNetns,
+} from '../../../sdk/kernel/index.js';
+import { execIn, skipUnlessRoot, useNetnsSandbox } from '../../helpers/netns.js';
+
+skipUnlessRoot('kernel namespace tests')('named network namespaces', () => {
+  const sandbox = useNetnsSandbox('kns');
+
+  it('creates a namespace that iproute2 lists and can enter, with only lo', () => {
+    const info = sandbox.create('a');
+    expect(info.name).toBe(sandbox.name('a'));
+    expect(info.path).toBe(`/run/netns/${sandbox.name('a')}`);
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).toContain(sandbox.name('a'));
+    expect(sandbox.kernel.listNamespaces()).toContain(sandbox.name('a'));
+    expect(sandbox.kernel.namespaceExists(sandbox.name('a'))).toBe(true);
+    const links = execIn(sandbox.name('a'), 'ip', '-o', 'link');
+    expect(links.status).toBe(0);
+    expect(links.output.trim().split('\n')).toHaveLength(1);
+    expect(links.output).toContain('lo:');
+  });
+
+  it('gives each namespace its own identity, different from the current one', () => {
+    const a = sandbox.create('a');
+    const b = sandbox.create('b');
+    expect(a.id).not.toEqual(b.id);
+    expect(a.id).not.toEqual(currentNamespaceId());
+    const { dev, ino } = statSync(a.path);
+    expect(a.inodeUrl).toBe(`inode://${dev}/${ino}`);
+    expect(parseInodeUrl(a.inodeUrl)).toEqual(a.id);
+    expect(inodeUrlOf(namespaceIdOf(a.path))).toBe(a.inodeUrl);
+  });
+
+  it('fails to create an existing namespace unless existOk, naming it', () => {
+    const a = sandbox.create('a');
+    const again = (): unknown => sandbox.kernel.createNamespace(sandbox.name('a'));
+    expect(again).toThrow(KernelExistsError);
+    expect(again).toThrow(`network namespace '${sandbox.name('a')}'`);
+    expect(sandbox.kernel.createNamespace(sandbox.name('a'), { existOk: true }).id).toEqual(a.id);
+  });
+
+  it('deletes a namespace, and deleting it again returns false', () => {
+    sandbox.create('a');
+    expect(sandbox.kernel.deleteNamespace(sandbox.name('a'))).toBe(true);
+    expect(sandbox.kernel.namespaceExists(sandbox.name('a'))).toBe(false);
+    expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(sandbox.name('a'));
+    expect(sandbox.kernel.deleteNamespace(sandbox.name('a'))).toBe(false);
+  });
+
+  it('rejects names that are not plain file names', () => {
+    for (const bad of ['', '.', '..', 'a/b']) {
+      expect(() => sandbox.kernel.createNamespace(bad)).toThrow(KernelInvalidArgumentError);
+    }
+  });
+
+  it('opening a missing namespace is a NotFound error naming it', () => {
+    const open = (): unknown => sandbox.kernel.netns(sandbox.name('missing'));
+    expect(open).toThrow(KernelNotFoundError);
+    expect(open).toThrow(`network namespace '${sandbox.name('missing')}'`);
+  });
+
+  it('runs code inside a namespace and always returns to the original one, also when the code throws', () => {
+    const a = sandbox.create('a');
+    const before = currentNamespaceId();
+    expect(runInNetns(a.path, a.name, () => currentNamespaceId())).toEqual(a.id);
+    expect(currentNamespaceId()).toEqual(before);
+    expect(() =>
+      runInNetns(a.path, a.name, () => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(currentNamespaceId()).toEqual(before);
+  });
+
+  it('finds a named namespace by inode in /run/netns', async () => {
+    const a = sandbox.create('a');
+    sandbox.create('b');
+    await expect(findNamespaceById(a.id)).resolves.toEqual({ path: a.path, name: a.name });
+    await expect(sandbox.kernel.findNamespace(a.inodeUrl)).resolves.toEqual({ path: a.path, name: a.name });
+  });
+
+  it('finds an unnamed namespace through /proc/<pid>/ns/net of a process inside it', async () => {
+    const a = sandbox.create('a');
+    // `unshare -n` puts sleep into a fresh namespace that has no /run/netns name.
+    const child = spawn('unshare', ['-n', 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      let id = currentNamespaceId();
+      for (let i = 0; i < 100 && (id.ino === currentNamespaceId().ino || id.ino === a.id.ino); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        try {
+          id = namespaceIdOf(`/proc/${child.pid}/ns/net`);
+        } catch {
+          // the process may not have exec'd yet
+        }
+      }
+      expect(id).not.toEqual(currentNamespaceId());
+      const found = await findNamespaceById(id);
+      expect(found?.path).toMatch(/^\/proc\/\d+\/ns\/net$/);
+      expect(found?.pid).toBe(child.pid);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('returns undefined for an identity that no namespace has, and rejects malformed URLs', async () => {
+    await expect(findNamespaceById({ dev: 1, ino: 1 })).resolves.toBeUndefined();
+    expect(() => parseInodeUrl('file:///proc/self/ns/net')).toThrow(KernelInvalidArgumentError);
+    expect(() => parseInodeUrl('inode://4/x')).toThrow('inode://<device>/<inode>');
+  });
+});
