@@ -1,0 +1,49 @@
+import { existsSync, readFileSync } from 'node:fs';
+
+import { KubeConfig } from '@kubernetes/client-node';
+
+import { InvalidArgumentError } from '../core/errors.js';
+
+const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+export interface KubeConfigOptions {
+  /** An explicit kubeconfig file. */
+  readonly kubeconfigPath?: string;
+  /** Use the pod's service account (token, CA, API server from the environment). */
+  readonly inCluster?: boolean;
+}
+
+/**
+ * The credentials to reach the API server: an explicit kubeconfig file, the pod's service account,
+ * or (neither given) client-node's default order: $KUBECONFIG, ~/.kube/config, in-cluster.
+ */
+export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  try {
+    if (options.kubeconfigPath !== undefined) kubeConfig.loadFromFile(options.kubeconfigPath);
+    else if (options.inCluster) kubeConfig.loadFromCluster();
+    else kubeConfig.loadFromDefault();
+  } catch (error) {
+    const what =
+      options.kubeconfigPath ??
+      (options.inCluster ? 'the in-cluster service account' : 'the default kubeconfig');
+    throw new InvalidArgumentError(`cannot load Kubernetes credentials from ${what}: ${String(error)}`, {
+      cause: error,
+    });
+  }
+  if (kubeConfig.getCurrentCluster() === null) {
+    throw new InvalidArgumentError('the kubeconfig has no current cluster; set its current-context');
+  }
+  return kubeConfig;
+}
+
+/**
+ * The namespace to watch when none is configured: the current context's namespace (in-cluster,
+ * the pod's own), else the service account's namespace file, else `default`.
+ */
+export function namespaceOf(kubeConfig: KubeConfig): string {
+  const fromContext = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
+  if (fromContext) return fromContext;
+  if (existsSync(SERVICE_ACCOUNT_NAMESPACE)) return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim();
+  return 'default';
+}

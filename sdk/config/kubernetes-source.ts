@@ -1,0 +1,282 @@
+import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Status, Watch } from '@kubernetes/client-node';
+import pino, { type Logger } from 'pino';
+
+import { type Clock, sleep, systemClock } from '../core/clock.js';
+import { CancelledError, UnavailableError } from '../core/errors.js';
+import { DEFAULTS } from '../defaults.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { InvalidConfigError } from './errors.js';
+import { namespaceOf } from './kubeconfig.js';
+import type { ConfigSource } from './source.js';
+import { ConfigTracker } from './tracker.js';
+
+export interface KubernetesConfigSourceOptions {
+  /** Credentials and API server (see `loadKubeConfig`). */
+  readonly kubeConfig: KubeConfig;
+  /** Default: the kubeconfig context's namespace (in a pod, its own). */
+  readonly namespace?: string;
+  /** Default `meridio-configuration`. */
+  readonly name?: string;
+  /** The data key holding the YAML; default `meridio.conf`. */
+  readonly key?: string;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** Delays between failed attempts (API server down, watch refused). */
+  readonly backoff?: BackoffOptions;
+  /** Each watch asks the API server to end it after this long, then resumes. Default 300 s. */
+  readonly watchTimeoutSeconds?: number;
+  /** A watch the server has not ended this long after its timeout is dropped. Default 30 s. */
+  readonly watchGraceMs?: number;
+}
+
+/**
+ * The runtime configuration from one ConfigMap, watched through the Kubernetes API: list it (by
+ * field selector `metadata.name=`), then watch from the list's resourceVersion. A watch the server
+ * ends is resumed from the last resourceVersion seen; 410 Gone (history compacted) relists; any
+ * other failure (API server restarting, connection dropped) retries with backoff. Deleting the
+ * ConfigMap keeps the last configuration, as Meridio did in 2021. RBAC: `list` and `watch` on
+ * `configmaps` in the namespace.
+ */
+export function kubernetesConfigSource(options: KubernetesConfigSourceOptions): ConfigSource {
+  return new KubernetesConfigSource(options);
+}
+
+/** A watch shorter than this that ended without events counts as a failure (no busy loop). */
+const HEALTHY_WATCH_MS = 1000;
+const MISSING_KEY = Symbol('missing data key');
+
+type WatchEnd =
+  | { readonly end: 'stopped' }
+  | { readonly end: 'closed' }
+  | { readonly end: 'expired' }
+  | { readonly end: 'failed'; readonly error: Error; readonly relist: boolean };
+
+class KubernetesConfigSource implements ConfigSource {
+  private readonly namespace: string;
+  private readonly name: string;
+  private readonly key: string;
+  private readonly what: string;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly tracker: ConfigTracker;
+  private readonly backoff: Backoff;
+  private readonly core: CoreV1Api;
+  private readonly watch: Watch;
+  private readonly watchTimeoutSeconds: number;
+  private readonly watchGraceMs: number;
+  private readonly stop = new AbortController();
+  private readonly running: Promise<void>;
+  private resourceVersion = '';
+  private closed: Promise<void> | undefined;
+
+  constructor(options: KubernetesConfigSourceOptions) {
+    this.namespace = options.namespace ?? namespaceOf(options.kubeConfig);
+    this.name = options.name ?? DEFAULTS.configMapName;
+    this.key = options.key ?? DEFAULTS.configMapKey;
+    this.what = `ConfigMap ${this.namespace}/${this.name}`;
+    this.logger = (options.logger ?? pino({ level: 'silent' })).child({
+      configMap: `${this.namespace}/${this.name}`,
+    });
+    this.clock = options.clock ?? systemClock;
+    this.tracker = new ConfigTracker(this.logger, this.what);
+    this.backoff = new Backoff(options.backoff);
+    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.watch = new Watch(options.kubeConfig);
+    this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
+    this.watchGraceMs = options.watchGraceMs ?? 30_000;
+    this.running = this.run();
+  }
+
+  current(): ReturnType<ConfigSource['current']> {
+    return this.tracker.current();
+  }
+
+  updates(signal?: AbortSignal): ReturnType<ConfigSource['updates']> {
+    return this.tracker.updates(signal);
+  }
+
+  notices(signal?: AbortSignal): ReturnType<ConfigSource['notices']> {
+    return this.tracker.notices(signal);
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.stop.abort(new CancelledError(`the ${this.what} source was closed`));
+      await this.running;
+      this.tracker.close();
+    })();
+    return this.closed;
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stop.signal;
+    let needsList = true;
+    while (!signal.aborted) {
+      let delay = 0;
+      try {
+        if (needsList) {
+          await this.list(signal);
+          needsList = false;
+        }
+        const started = this.clock.now();
+        let events = 0;
+        const outcome = await this.watchOnce(signal, () => events++);
+        if (outcome.end === 'stopped') return;
+        if (events > 0 || this.clock.now() - started >= HEALTHY_WATCH_MS) this.backoff.reset();
+        else delay = this.backoff.failure();
+        if (outcome.end === 'expired') {
+          this.logger.info(
+            { resourceVersion: this.resourceVersion },
+            `watch of ${this.what} expired (410 Gone); listing again`,
+          );
+          needsList = true;
+        } else if (outcome.end === 'failed') {
+          needsList = outcome.relist;
+          this.tracker.failed(outcome.error, delay, { resourceVersion: this.resourceVersion });
+        } else {
+          this.logger.debug(
+            { resourceVersion: this.resourceVersion },
+            `watch of ${this.what} ended; resuming`,
+          );
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        delay = this.backoff.failure();
+        this.tracker.failed(error, delay);
+      }
+      if (delay > 0) await sleep(this.clock, delay, signal).catch(() => undefined);
+    }
+  }
+
+  private async list(signal: AbortSignal): Promise<void> {
+    const request = this.core.listNamespacedConfigMap({
+      namespace: this.namespace,
+      fieldSelector: `metadata.name=${this.name}`,
+    });
+    const list = await untilAborted(request, signal).catch((error: unknown) => {
+      throw new UnavailableError(`listing ${this.what} failed: ${describeApiError(error)}`, { cause: error });
+    });
+    const resourceVersion = list.metadata?.resourceVersion ?? '';
+    const configMap = list.items.find((item) => item.metadata?.name === this.name);
+    if (configMap) this.acceptConfigMap(configMap);
+    else this.tracker.missing({ resourceVersion });
+    this.resourceVersion = resourceVersion;
+  }
+
+  /** One watch, from `this.resourceVersion`, until it ends; events are applied as they arrive. */
+  private watchOnce(signal: AbortSignal, onEvent: () => void): Promise<WatchEnd> {
+    return new Promise<WatchEnd>((resolve) => {
+      let settled = false;
+      let controller: AbortController | undefined;
+      const finish = (end: WatchEnd): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onStop);
+        this.clock.clearTimeout(deadline);
+        controller?.abort();
+        resolve(end);
+      };
+      const onStop = (): void => finish({ end: 'stopped' });
+      signal.addEventListener('abort', onStop, { once: true });
+      // Watch has no timeout of its own: a connection that silently died would hang forever.
+      const deadline = this.clock.setTimeout(
+        () => {
+          this.logger.debug(`watch of ${this.what} outlived its timeout; dropping it`);
+          finish({ end: 'closed' });
+        },
+        this.watchTimeoutSeconds * 1000 + this.watchGraceMs,
+      );
+
+      const handleEvent = (type: string, object: unknown): void => {
+        if (settled) return;
+        if (type === 'ERROR') {
+          const status = object as V1Status;
+          if (status.code === 410) finish({ end: 'expired' });
+          else {
+            const error = new UnavailableError(
+              `the watch of ${this.what} failed: ${status.message ?? 'no message'} (${status.code ?? '?'} ${status.reason ?? ''})`.trim(),
+            );
+            finish({ end: 'failed', error, relist: true });
+          }
+          return;
+        }
+        onEvent();
+        const configMap = object as V1ConfigMap;
+        const resourceVersion = configMap.metadata?.resourceVersion;
+        if (resourceVersion) this.resourceVersion = resourceVersion;
+        if (configMap.metadata?.name !== this.name) return;
+        if (type === 'ADDED' || type === 'MODIFIED') this.acceptConfigMap(configMap);
+        else if (type === 'DELETED') this.tracker.missing({ resourceVersion });
+      };
+      const handleDone = (error: unknown): void => {
+        if (error === null || error === undefined) finish({ end: 'closed' });
+        else if ((error as { statusCode?: unknown }).statusCode === 410) finish({ end: 'expired' });
+        else {
+          const cause = error instanceof Error ? error : new Error(String(error));
+          finish({
+            end: 'failed',
+            error: new UnavailableError(`the watch of ${this.what} failed: ${cause.message}`, { cause }),
+            relist: false,
+          });
+        }
+      };
+      const query: Record<string, string | number | boolean> = {
+        fieldSelector: `metadata.name=${this.name}`,
+        allowWatchBookmarks: true,
+        timeoutSeconds: this.watchTimeoutSeconds,
+      };
+      if (this.resourceVersion) query.resourceVersion = this.resourceVersion;
+      this.logger.debug({ resourceVersion: this.resourceVersion }, `watching ${this.what}`);
+      this.watch
+        .watch(
+          `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/configmaps`,
+          query,
+          handleEvent,
+          handleDone,
+        )
+        .then((started) => {
+          controller = started;
+          if (settled) started.abort();
+        }, handleDone);
+    });
+  }
+
+  private acceptConfigMap(configMap: V1ConfigMap): void {
+    const fields = { resourceVersion: configMap.metadata?.resourceVersion };
+    const text = configMap.data?.[this.key];
+    if (text === undefined) {
+      const error = new InvalidConfigError(`${this.what} has no data key "${this.key}"`);
+      this.tracker.rejectInput(MISSING_KEY, error, fields);
+    } else {
+      this.tracker.accept(text, fields);
+    }
+  }
+}
+
+/** Settles with `promise`, or rejects when `signal` aborts first (the request is left to finish). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** client-node's ApiException carries the HTTP code and the Status as a JSON string. */
+function describeApiError(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { code, body, message } = error as { code?: unknown; body?: unknown; message?: unknown };
+  if (typeof code === 'number' && code >= 100) {
+    let detail = '';
+    if (typeof body === 'string') {
+      try {
+        detail = String((JSON.parse(body) as { message?: unknown }).message ?? body);
+      } catch {
+        detail = body;
+      }
+    }
+    return `HTTP ${code}${detail ? `: ${detail}` : ''}`;
+  }
+  return typeof message === 'string' ? message : String(error);
+}
