@@ -46,7 +46,7 @@ export class KernelPermissionError extends KernelError {
   }
 }
 
-/** The object is in a state that forbids the change (EBUSY), e.g. renaming a link that is up. */
+/** The object is in use in a way that forbids the change (EBUSY), e.g. enslaving a link that has a macvlan. */
 export class KernelBusyError extends KernelError {
   constructor(message: string, options: KernelErrorOptions) {
     super(message, Code.FAILED_PRECONDITION, options);
@@ -101,11 +101,12 @@ const kinds: Record<string, ErrnoKind> = {
   },
   EACCES: { errorClass: KernelPermissionError, reason: 'permission denied' },
   EROFS: { errorClass: KernelPermissionError, reason: 'the file system is read-only' },
-  EBUSY: { errorClass: KernelBusyError, reason: 'the object is busy (for example a link that is up)' },
+  EBUSY: { errorClass: KernelBusyError, reason: 'the object is busy (in use by something else)' },
   EINVAL: { errorClass: KernelInvalidArgumentError, reason: 'the kernel rejected the arguments as invalid' },
   ERANGE: { errorClass: KernelInvalidArgumentError, reason: 'a value is out of range' },
   E2BIG: { errorClass: KernelInvalidArgumentError, reason: 'a value is too large' },
   EOPNOTSUPP: { errorClass: KernelUnsupportedError, reason: 'this kernel does not support it' },
+  ENOTSUP: { errorClass: KernelUnsupportedError, reason: 'this kernel does not support it' },
   EAFNOSUPPORT: { errorClass: KernelUnsupportedError, reason: 'the address family is not supported here' },
   EPROTONOSUPPORT: { errorClass: KernelUnsupportedError, reason: 'the protocol is not supported' },
   ENETUNREACH: { errorClass: KernelUnreachableError, reason: 'the network is unreachable' },

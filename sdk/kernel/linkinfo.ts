@@ -15,7 +15,6 @@ const IFLA_MTU = 4;
 const IFLA_NET_NS_FD = 28;
 
 const IFINFOMSG_LENGTH = 16;
-const IFF_UP = 0x1;
 
 export interface VethPeerAttributes {
   name: string;
@@ -23,7 +22,6 @@ export interface VethPeerAttributes {
   namespaceFd?: number;
   mtu?: number;
   mac?: Buffer;
-  up?: boolean;
 }
 
 /** IFLA_LINKINFO payload for a plain link of `kind` (bridge, …). */
@@ -33,11 +31,9 @@ export function linkInfoOfKind(kind: string): Buffer {
 
 /** IFLA_LINKINFO payload for a veth pair whose other end is `peer`. */
 export function vethLinkInfo(peer: VethPeerAttributes): Buffer {
+  // An all-zero ifinfomsg: the peer cannot be brought up here (the kernel opens it before the pair is
+  // linked and answers ENOTCONN), so it is set up afterwards from its own namespace.
   const header = Buffer.alloc(IFINFOMSG_LENGTH);
-  if (peer.up) {
-    header.writeUInt32LE(IFF_UP, 8); // ifi_flags
-    header.writeUInt32LE(IFF_UP, 12); // ifi_change
-  }
   const attributes = [nlaString(IFLA_IFNAME, peer.name)];
   if (peer.namespaceFd !== undefined) attributes.push(nlaU32(IFLA_NET_NS_FD, peer.namespaceFd));
   if (peer.mtu !== undefined) attributes.push(nlaU32(IFLA_MTU, peer.mtu));

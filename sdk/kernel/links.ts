@@ -46,7 +46,10 @@ export interface VethOptions {
   name: string;
   mtu?: number;
   mac?: string;
-  /** Bring this end up at creation (default false). */
+  /**
+   * Bring this end up at creation (default false). The peer always starts down: bring it up with
+   * `setUp` through its own namespace's handle (the kernel refuses it at creation with ENOTCONN).
+   */
   up?: boolean;
   peer: {
     name: string;
@@ -54,7 +57,6 @@ export interface VethOptions {
     namespace?: NamespaceTarget;
     mtu?: number;
     mac?: string;
-    up?: boolean;
   };
 }
 
@@ -106,7 +108,7 @@ export class Links {
     checkInterfaceName(name, this.netns.label);
     const target = peer.namespace === undefined ? undefined : resolveTarget(peer.namespace);
     checkInterfaceName(peer.name, target?.label ?? this.netns.label);
-    const where = target === undefined ? '' : ` in network namespace '${target.label}'`;
+    const where = target === undefined ? '' : ` (the peer going to network namespace '${target.label}')`;
     const action = `create veth link '${name}' with peer '${peer.name}'${where}`;
     const create = (namespaceFd?: number): Promise<unknown> =>
       this.netns.request(action, (socket) =>
@@ -120,7 +122,6 @@ export class Links {
               namespaceFd,
               mtu: peer.mtu,
               mac: peer.mac === undefined ? undefined : parseMac(peer.mac, this.netns.label),
-              up: peer.up,
             }),
           },
           CREATE_EXCLUSIVE,
@@ -154,7 +155,10 @@ export class Links {
     return this.get(name);
   }
 
-  /** Makes `link` a port of `master` (a bridge). Undone by `setNoMaster`. */
+  /**
+   * Makes `link` a port of `master` (a bridge). Undone by `setNoMaster`. KernelBusyError when the link
+   * is already claimed by something else (e.g. it carries a macvlan).
+   */
   async setMaster(link: LinkRef, master: LinkRef): Promise<void> {
     const masterIndex = await this.indexOf(master);
     await this.set(link, `attach ${describeLink(link)} to ${describeLink(master)}`, { master: masterIndex });
@@ -178,7 +182,7 @@ export class Links {
     );
   }
 
-  /** Renames a link. The kernel refuses for a link that is up (KernelBusyError). */
+  /** Renames a link (this kernel allows it while the link is up). KernelExistsError if the name is taken. */
   async rename(link: LinkRef, newName: string): Promise<void> {
     checkInterfaceName(newName, this.netns.label);
     await this.set(link, `rename ${describeLink(link)} to '${newName}'`, { ifname: newName });
