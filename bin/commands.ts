@@ -1,0 +1,23 @@
+/**
+ * The subcommands of `meridio`. Add a process by adding one line: its name, a one-line summary for
+ * `meridio --help`, and the module whose `run(argv, env)` it starts (loaded only when chosen).
+ */
+export interface ProcessModule {
+  /** Runs the process with its own arguments; resolves with the exit code. */
+  run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number>;
+}
+
+export interface Subcommand {
+  readonly name: string;
+  readonly summary: string;
+  load(): Promise<ProcessModule>;
+}
+
+function subcommand(name: string, summary: string, load: () => Promise<ProcessModule>): Subcommand {
+  return { name, summary, load };
+}
+
+export const SUBCOMMANDS: readonly Subcommand[] = [
+  subcommand('nsp', 'NSP target registry, gRPC on :7778', () => import('../endpoints/nsp/main.js')),
+  subcommand('ipam', 'IPAM subnet allocator, gRPC on :7777', () => import('../endpoints/ipam/main.js')),
+];
