@@ -14,7 +14,7 @@ export interface RunningRegistry {
 /** A registry served over real gRPC on a unix socket, as the embedded NSM serves it. */
 export async function startRegistry(address: string, expiryMs?: number): Promise<RunningRegistry> {
   const registry = createRegistry({ expiryMs });
-  const server = await startGrpcServer({ listen: address, services: registryServices(registry) });
+  const server = await serveRegistry(address, registry);
   return {
     registry,
     server,
@@ -23,6 +23,11 @@ export async function startRegistry(address: string, expiryMs?: number): Promise
       await server.stop(1000);
     },
   };
+}
+
+/** Serves an existing registry (e.g. again, after its server went away). */
+export function serveRegistry(address: string, registry: Registry): Promise<RunningGrpcServer> {
+  return startGrpcServer({ listen: address, services: registryServices(registry) });
 }
 
 /** A fresh directory for sockets, removed by `remove`. */
