@@ -4,8 +4,9 @@
  * unreachable, prohibit), in any table. `replace` is idempotent; `add` fails on an existing route;
  * `delete` of an absent route returns false. Routes also disappear with their device.
  */
-import type { rt } from 'netlink';
+import { rt } from 'netlink';
 import { u32 } from './attributes.js';
+import { enumNumber } from './enums.js';
 import { KernelInvalidArgumentError, isNotFound } from './errors.js';
 import {
   addressFamily,
@@ -292,7 +293,8 @@ function describeRoute(spec: RouteSpec): string {
 }
 
 function typeName(type: rt.Route['type']): RouteType {
-  const found = Object.entries(ROUTE_TYPE_NUMBERS).find(([, number]) => number === type);
+  const number = enumNumber(rt.RouteType, type);
+  const found = Object.entries(ROUTE_TYPE_NUMBERS).find(([, value]) => value === number);
   return (found?.[0] as RouteType | undefined) ?? 'other';
 }
 
@@ -315,8 +317,8 @@ export function toRouteInfo(message: rt.RouteMessage): RouteInfo {
     source: attrs.prefsrc === undefined ? undefined : formatIp(attrs.prefsrc),
     metric: attrs.priority,
     onlink: (flags & RTNH_F_ONLINK) !== 0,
-    scope: Number(data.scope ?? 0),
-    protocol: Number(data.protocol ?? 0),
+    scope: enumNumber(rt.RouteScope, data.scope) ?? 0,
+    protocol: enumNumber(rt.RouteProtocol, data.protocol) ?? 0,
     nexthops: attrs.multipath === undefined ? [] : decodeMultipath(attrs.multipath),
   };
 }

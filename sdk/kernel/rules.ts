@@ -3,7 +3,8 @@
  * device, priority, or a drop action. `add` is idempotent (an identical rule is left alone: the kernel's
  * NLM_F_EXCL duplicate check); `delete` of an absent rule returns false.
  */
-import type { rt } from 'netlink';
+import { rt } from 'netlink';
+import { enumNumber } from './enums.js';
 import { KernelInvalidArgumentError, isExists, isNotFound } from './errors.js';
 import {
   addressFamily,
@@ -171,7 +172,7 @@ function toRuleInfo(message: rt.RuleMessage): RuleInfo {
   return {
     family,
     priority: attrs.priority ?? 0,
-    action: ACTION_NUMBERS[Number(data.action)] ?? 'other',
+    action: ACTION_NUMBERS[enumNumber(rt.RuleAction, data.action) ?? -1] ?? 'other',
     table: attrs.table ?? data.table ?? 0,
     fwmark: attrs.fwmark,
     fwmask: attrs.fwmask,
