@@ -80,6 +80,9 @@ class ResilientWatch<T> {
     const backoff = new Backoff(this.options.reconnect);
     while (!signal.aborted) {
       const stream = this.source.open(signal);
+      // Stopping must not depend on the source honouring the signal: cancel the stream directly.
+      const cancelStream = (): void => stream.cancel();
+      signal.addEventListener('abort', cancelStream, { once: true });
       try {
         const connection = this.begin(await stream.headers);
         backoff.reset();
@@ -89,6 +92,7 @@ class ResilientWatch<T> {
         if (signal.aborted) break;
         this.logger.warn({ reason: messageOf(error) }, 'registry watch failed; reconnecting');
       } finally {
+        signal.removeEventListener('abort', cancelStream);
         stream.cancel();
       }
       try {
