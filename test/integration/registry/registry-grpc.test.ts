@@ -63,6 +63,7 @@ describe('registry over gRPC on a unix socket', () => {
   });
 
   it('streams an endpoint that is not registered again as deleted when it expires', async () => {
+    const watch = reader(client.watchEndpoints({ name: 'once' }));
     const raw = new (registryApi().registry.NetworkServiceEndpointRegistry)(
       address,
       grpc.credentials.createInsecure(),
@@ -74,9 +75,7 @@ describe('registry over gRPC on a unix socket', () => {
       ),
     );
     raw.close();
-    const watch = reader(client.watchEndpoints({ name: 'once' }));
-    const added = await watch.next();
-    expect(short(added)).toBe('+once');
+    expect(short(await watch.next())).toBe('+once');
     const deleted = await watch.next();
     expect(short(deleted)).toBe('-once');
     expect(running.registry.endpoint('once')).toBeUndefined();
