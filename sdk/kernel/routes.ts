@@ -165,7 +165,10 @@ export class Routes {
       .filter((route) => options.family === undefined || route.family === options.family);
   }
 
-  /** The route the kernel would use for a packet to `destination` (`ip route get`). */
+  /**
+   * The route the kernel would use for a packet to `destination` (`ip route get`), with the table it
+   * was found in. A `source` must be a local address of the namespace (else KernelUnreachableError).
+   */
   async lookup(destination: string, options: RouteLookupOptions = {}): Promise<RouteInfo> {
     const address = parseIp(destination, 'destination', this.netns.label);
     const attrs: rt.RouteAttrs = { dst: address.bytes };
@@ -178,6 +181,8 @@ export class Routes {
           family,
           dstLen: address.bytes.length * 8,
           srcLen: attrs.src === undefined ? 0 : address.bytes.length * 8,
+          // Report the table the route was found in (RTM_F_LOOKUP_TABLE), not `main`.
+          flags: { lookupTable: true },
         },
         attrs,
       ),

@@ -1,7 +1,9 @@
 /**
  * Policy routing rules in one namespace (`ip rule`): fwmark → table, from/to → table, input/output
- * device, priority, or a drop action. `add` is idempotent (an identical rule is left alone: the kernel's
- * NLM_F_EXCL duplicate check); `delete` of an absent rule returns false.
+ * device, priority, or a drop action. `add` is idempotent: an identical rule is left alone (the kernel's
+ * NLM_F_EXCL duplicate check when a priority is given; without one the kernel would pick a new
+ * priority and accept a duplicate, so the existing rules are compared first). `delete` of an absent
+ * rule returns false.
  */
 import { rt } from 'netlink';
 import { enumNumber } from './enums.js';
@@ -71,6 +73,7 @@ export class Rules {
   /** Adds the rule; returns false when an identical rule was already there. Removed by `delete`. */
   async add(spec: RuleSpec): Promise<boolean> {
     const [data, attrs] = this.encode(spec);
+    if (spec.priority === undefined && (await this.hasRuleLike(spec))) return false;
     try {
       await this.netns.request(`add rule ${describeRule(spec)}`, (socket) =>
         socket.newRule(data, attrs, CREATE_EXCLUSIVE),
@@ -103,6 +106,29 @@ export class Rules {
       .map(toRuleInfo)
       .filter((rule) => family === undefined || rule.family === family)
       .sort((a, b) => a.priority - b.priority);
+  }
+
+  /** A rule that matches `spec` in every field but the priority. */
+  private async hasRuleLike(spec: RuleSpec): Promise<boolean> {
+    const [data, attrs] = this.encode(spec);
+    const family = ipFamilyOf(data.family);
+    const wanted = toRuleInfo({
+      kind: 'rule',
+      data: { ...data, action: ACTION_KEYS[spec.action ?? 'lookup'] },
+      attrs,
+    });
+    const fwmask = wanted.fwmark === undefined ? undefined : (wanted.fwmask ?? 0xffffffff);
+    return (await this.list(family)).some(
+      (rule) =>
+        rule.action === wanted.action &&
+        rule.table === wanted.table &&
+        rule.fwmark === wanted.fwmark &&
+        rule.fwmask === fwmask &&
+        rule.from === wanted.from &&
+        rule.to === wanted.to &&
+        rule.iif === wanted.iif &&
+        rule.oif === wanted.oif,
+    );
   }
 
   private encode(spec: RuleSpec): [rt.Rule, rt.RuleAttrs] {
