@@ -1,0 +1,2 @@
+export { newClient } from './client.js';
+export type { Client, ClientOptions, RequestInput } from './client.js';

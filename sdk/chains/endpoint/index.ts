@@ -1,0 +1,2 @@
+export { newEndpoint } from './endpoint.js';
+export type { Endpoint, EndpointOptions } from './endpoint.js';

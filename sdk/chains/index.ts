@@ -1,0 +1,2 @@
+export * from './endpoint/index.js';
+export * from './client/index.js';
