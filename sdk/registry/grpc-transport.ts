@@ -9,7 +9,7 @@ import { registryApi } from '../../proto/index.js';
 import type { NetworkServiceEndpointRegistryClient } from '../../proto/gen/registry/NetworkServiceEndpointRegistry.js';
 import type { NetworkServiceRegistryClient } from '../../proto/gen/registry/NetworkServiceRegistry.js';
 import { CancelledError, Code, MeridioError } from '../core/index.js';
-import { parseServiceAddress } from '../grpc/address.js';
+import { fromGrpcError, parseServiceAddress } from '../grpc/index.js';
 import { AsyncQueue } from './async-queue.js';
 import type { BackoffOptions } from './backoff.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
@@ -145,7 +145,7 @@ export class RegistryTransport {
       const onAbort = (): void => call.cancel();
       const call = invoke(waitingMetadata(), this.callOptions(options), (error, response) => {
         signal?.removeEventListener('abort', onAbort);
-        if (error) reject(signal?.aborted ? abortReason(signal) : toRegistryError(error));
+        if (error) reject(signal?.aborted ? abortReason(signal) : fromGrpcError(error));
         else if (response === undefined)
           reject(new MeridioError('the registry sent no response', Code.INTERNAL));
         else resolve(response);
@@ -167,7 +167,7 @@ export class RegistryTransport {
     signal?.addEventListener('abort', onAbort, { once: true });
     const headers = new Promise<grpc.Metadata>((resolve, reject) => {
       call.once('metadata', resolve);
-      call.once('error', (error: grpc.ServiceError) => reject(toRegistryError(error)));
+      call.once('error', (error: grpc.ServiceError) => reject(fromGrpcError(error)));
       call.once('end', () => resolve(new grpc.Metadata()));
     });
     // Nobody may wait for the headers (a one-shot Find); their failure also ends `messages`.
@@ -182,7 +182,7 @@ export class RegistryTransport {
     });
     call.on('error', (error: grpc.ServiceError) => {
       signal?.removeEventListener('abort', onAbort);
-      messages.fail(signal?.aborted ? abortReason(signal) : toRegistryError(error));
+      messages.fail(signal?.aborted ? abortReason(signal) : fromGrpcError(error));
     });
     return { headers, messages, cancel: () => call.cancel() };
   }
@@ -191,12 +191,6 @@ export class RegistryTransport {
 /** Calls wait (within their deadline) for a registry that is (re)starting rather than failing at once. */
 function waitingMetadata(): grpc.Metadata {
   return new grpc.Metadata({ waitForReady: true });
-}
-
-/** A gRPC failure as a MeridioError with the same code and the server's own sentence. */
-export function toRegistryError(error: grpc.ServiceError): MeridioError {
-  const code = Number.isInteger(error.code) ? (error.code as number as Code) : Code.UNKNOWN;
-  return new MeridioError(error.details || error.message, code, { cause: error });
 }
 
 function abortReason(signal: AbortSignal): Error {

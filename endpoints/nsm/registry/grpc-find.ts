@@ -11,7 +11,8 @@ import {
   type RegistryEvent,
 } from '../../../sdk/registry/index.js';
 import type { RegistrySubscription, RegistryWatcher } from './registry.js';
-import { responseHeaders, toServerStatus } from './grpc-status.js';
+import { toServerStatus } from '../../../sdk/grpc/index.js';
+import { responseHeaders } from './grpc-headers.js';
 
 export interface FindSource<T, R> {
   readonly watch: boolean;

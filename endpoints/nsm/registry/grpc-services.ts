@@ -8,9 +8,9 @@ import pino, { type Logger } from 'pino';
 import { registryApi } from '../../../proto/index.js';
 import type { NetworkServiceEndpointRegistryHandlers } from '../../../proto/gen/registry/NetworkServiceEndpointRegistry.js';
 import type { NetworkServiceRegistryHandlers } from '../../../proto/gen/registry/NetworkServiceRegistry.js';
-import type { ServiceRegistration } from '../../../sdk/grpc/server.js';
+import { type ServiceRegistration, toServerStatus } from '../../../sdk/grpc/index.js';
 import { serveFind } from './grpc-find.js';
-import { responseHeaders, toServerStatus } from './grpc-status.js';
+import { responseHeaders } from './grpc-headers.js';
 import type { Registry } from './registry.js';
 
 export const ENDPOINT_REGISTRY_SERVICE = 'registry.NetworkServiceEndpointRegistry';

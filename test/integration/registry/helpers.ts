@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { createRegistry, type Registry, registryServices } from '../../../endpoints/nsm/registry/index.js';
-import { type RunningGrpcServer, startGrpcServer } from '../../../sdk/grpc/server.js';
+import { type RunningGrpcServer, startGrpcServer } from '../../../sdk/grpc/index.js';
 
 export interface RunningRegistry {
   readonly registry: Registry;

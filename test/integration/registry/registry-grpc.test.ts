@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 
 import { registryApi } from '../../../proto/index.js';
-import { Code, codeOf, timestampToMs } from '../../../sdk/core/index.js';
+import { Code, codeOf, InvalidArgumentError, timestampToMs } from '../../../sdk/core/index.js';
 import {
   createRegistryClient,
   type EndpointEvent,
@@ -117,6 +117,7 @@ describe('registry over gRPC on a unix socket', () => {
         () => undefined,
         (caught: unknown) => caught,
       );
+      expect(error).toBeInstanceOf(InvalidArgumentError);
       expect(codeOf(error)).toBe(Code.INVALID_ARGUMENT);
       expect((error as Error).message).toMatch(message);
     }
