@@ -27,6 +27,7 @@ export class NetnsHandle implements NetnsContext {
   readonly neighbours: Neighbours;
   readonly sysctl: Sysctl;
   private socket: RtNetlinkSocket | undefined;
+  private tail: Promise<void> = Promise.resolve();
 
   /** Opens the socket in the namespace pinned at `path`; `label` names it in messages. */
   constructor(
@@ -59,11 +60,21 @@ export class NetnsHandle implements NetnsContext {
         { namespace: this.label },
       );
     }
-    try {
-      return await call(socket);
-    } catch (error) {
-      throw kernelError(error, action, this.label);
-    }
+    const run = async (): Promise<T> => {
+      try {
+        return await call(socket);
+      } catch (error) {
+        throw kernelError(error, action, this.label);
+      }
+    };
+    // One request at a time: the package assembles a multipart dump reply across reads and gives up
+    // when another request's reply arrives in between ("Multipart message not terminated properly").
+    const result = this.tail.then(run, run);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
   }
 
   /** Link added/removed/changed events in this namespace, until `options.signal` aborts. */

@@ -18,18 +18,25 @@ import {
   type NamespaceInfo,
 } from '../../sdk/kernel/index.js';
 
-/** Why namespace tests cannot run here, or undefined when they can. */
-export function netnsUnavailableReason(): string | undefined {
+/**
+ * Why namespace tests cannot run here, or undefined when they can: they need root, iproute2, and the
+ * given extra commands (e.g. `ping`, `iptables`).
+ */
+export function netnsUnavailableReason(commands: readonly string[] = []): string | undefined {
   const uid = process.getuid?.();
-  if (uid !== 0)
+  if (uid !== 0) {
     return `it needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces, and runs as uid ${uid}`;
-  if (spawnSync('ip', ['-V']).status !== 0) return 'iproute2 (`ip`) is not installed';
+  }
+  for (const command of ['ip', ...commands]) {
+    if (spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0)
+      return `the command \`${command}\` is not installed`;
+  }
   return undefined;
 }
 
 /** `describe` when namespace tests can run; otherwise `describe.skip`, printing the reason. */
-export function skipUnlessRoot(what: string): jest.Describe {
-  const reason = netnsUnavailableReason();
+export function skipUnlessRoot(what: string, commands: readonly string[] = []): jest.Describe {
+  const reason = netnsUnavailableReason(commands);
   if (reason === undefined) return describe;
   console.warn(`Skipping ${what}: ${reason}.`);
   return describe.skip;

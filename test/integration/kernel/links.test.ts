@@ -182,6 +182,18 @@ skipUnlessRoot('kernel link tests')('links', () => {
     await expect(unknown).rejects.toThrow(KernelUnsupportedError);
   });
 
+  it('runs concurrent requests on one handle, dumps among them, without mixing their replies', async () => {
+    const a = sandbox.create('a');
+    const links = sandbox.kernel.netns(a.name).links;
+    const work: Promise<unknown>[] = [];
+    for (let i = 0; i < 20; i++) {
+      work.push(links.createVeth({ name: `c${i}a`, peer: { name: `c${i}b` } }));
+      work.push(links.list());
+    }
+    await Promise.all(work);
+    expect((await links.list()).length).toBe(41);
+  });
+
   it('a closed handle fails with a clear error, and the kernel hands out a fresh one', async () => {
     const a = sandbox.create('a');
     const handle = sandbox.kernel.netns(a.name);
