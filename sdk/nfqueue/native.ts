@@ -1,0 +1,119 @@
+/**
+ * Loads the compiled addon (binding.gyp → build/Release/meridio_nfqueue.node) once, on first use, so
+ * that importing this folder never fails on a machine where only the pure parts are needed.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeAddonMissingError } from './errors.js';
+
+const ADDON_FILE = join('build', 'Release', 'meridio_nfqueue.node');
+/** Overrides where the addon is looked for (a path to the .node file). */
+export const ADDON_PATH_VARIABLE = 'MERIDIO_NFQUEUE_ADDON';
+
+export interface NativeLookup {
+  identifier: number;
+  hash: number;
+  entry: number | null;
+}
+
+export interface NativeQueueOptions {
+  table: Int32Array;
+  queue: number;
+  fwmarkOffset: number;
+  queueMaxLength: number;
+  batchSize: number;
+  copyRange: number;
+  receiveBufferBytes: number;
+  readerSlot: number;
+  failOpen: boolean;
+  netnsPath?: string;
+  callback?: (packet: Buffer) => number;
+}
+
+export interface NativeQueueStats {
+  packets: number;
+  accepted: number;
+  dropped: number;
+  batches: number;
+  enobufs: number;
+  receiveErrors: number;
+  sendErrors: number;
+  verdictErrors: number;
+  unparsed: number;
+  repeated: number;
+  callbackOverflows: number;
+  perIdentifier: Float64Array;
+  kernel?: { waiting: number; queueDropped: number; userDropped: number };
+}
+
+export interface NativeQueueHandle {
+  stats(): NativeQueueStats;
+  close(): void;
+}
+
+export interface NativeTableLayout {
+  magic: number;
+  wordGeneration: number;
+  wordSeed: number;
+  wordCapacity: number;
+  wordSize0: number;
+  wordMaxTargets: number;
+  wordReaderCount: number;
+  wordFirstReader: number;
+  maxReaders: number;
+  entriesOffset: number;
+}
+
+export interface NativeBinding {
+  NfQueueHandle: new (options: NativeQueueOptions) => NativeQueueHandle;
+  /** Fills `out` (13 words, see native/addon.cc) and returns true, or returns false for non-IP bytes. */
+  hashPacket(packet: Uint8Array, seed: number, out: Uint32Array): boolean;
+  lookupPacket(table: Int32Array, packet: Uint8Array): NativeLookup;
+  tableLayout: NativeTableLayout;
+}
+
+/** The error the addon throws when the kernel refuses a setup step. */
+export interface NativeSetupError extends Error {
+  code: string;
+  errno: number;
+  step: string;
+}
+
+export function isNativeSetupError(error: unknown): error is NativeSetupError {
+  return error instanceof Error && typeof (error as Partial<NativeSetupError>).step === 'string';
+}
+
+let loaded: NativeBinding | undefined;
+
+export function nativeBinding(): NativeBinding {
+  loaded ??= load();
+  return loaded;
+}
+
+function load(): NativeBinding {
+  const candidates = addonCandidates();
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (found === undefined) {
+    throw new NativeAddonMissingError(
+      `The NFQUEUE addon is not built: none of ${candidates.join(', ')} exists; ` +
+        `run "npm run build:native" (node-gyp rebuild; needs libnetfilter-queue-dev and libmnl-dev).`,
+    );
+  }
+  try {
+    return createRequire(import.meta.url)(found) as NativeBinding;
+  } catch (error) {
+    throw new NativeAddonMissingError(`The NFQUEUE addon at ${found} cannot be loaded: ${String(error)}.`, {
+      cause: error,
+    });
+  }
+}
+
+/** The repository root is 2 levels above this file in the sources and 3 levels above it in dist/. */
+function addonCandidates(): string[] {
+  const override = process.env[ADDON_PATH_VARIABLE];
+  if (override !== undefined && override !== '') return [resolve(override)];
+  const here = dirname(fileURLToPath(import.meta.url));
+  return [resolve(here, '..', '..', ADDON_FILE), resolve(here, '..', '..', '..', ADDON_FILE)];
+}
