@@ -2,7 +2,7 @@ import pino from 'pino';
 
 import { UnavailableError } from '../../../sdk/core/index.js';
 import { KeptRegistration } from '../../../sdk/registry/kept-registration.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../../sdk/testing/index.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -41,13 +41,13 @@ describe('KeptRegistration', () => {
     const kept = await starting;
     expect(kept.last).toBe(1);
 
-    await clock.advanceAsync(999);
+    await clock.advance(999);
     expect(registry.calls).toHaveLength(1);
-    await clock.advanceAsync(1);
+    await clock.advance(1);
     expect(registry.calls).toHaveLength(2);
     registry.calls[1]?.reject(new UnavailableError('registry away'));
     await flush();
-    await clock.advanceAsync(100);
+    await clock.advance(100);
     expect(registry.calls).toHaveLength(3);
     expect(registry.calls[2]?.at).toBeGreaterThan(registry.calls[1]?.at ?? Infinity);
     expect(registry.calls[2]?.at).toBeLessThanOrEqual((registry.calls[1]?.at ?? 0) + 100);
@@ -56,7 +56,7 @@ describe('KeptRegistration', () => {
     expect(kept.last).toBe(3);
 
     // A registration in flight when close is called settles before the release, so none lands after it.
-    await clock.advanceAsync(1000);
+    await clock.advance(1000);
     expect(registry.calls).toHaveLength(4);
     const closing = kept.close();
     await flush();
@@ -65,7 +65,7 @@ describe('KeptRegistration', () => {
     await closing;
     await kept.close();
     expect(registry.releases).toEqual([3]);
-    await clock.advanceAsync(10_000, 1000);
+    await clock.advance(10_000);
     expect(registry.calls).toHaveLength(4);
     expect(clock.pendingTimers).toBe(0);
   });

@@ -2,7 +2,7 @@ import { Code, InvalidArgumentError, msToTimestamp, timestampToMs } from '../../
 import { DEFAULTS } from '../../../sdk/defaults.js';
 import type { NetworkServiceEndpoint, RegistryEvent } from '../../../sdk/registry/index.js';
 import { createRegistry, type Registry } from '../../../endpoints/nsm/registry/index.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../../sdk/testing/index.js';
 
 const EXPIRY = 10_000;
 
@@ -54,9 +54,9 @@ describe('registry domain', () => {
       expect(timestampToMs(early.expiration_time)).toBe(now + 1000);
     });
 
-    it('keeps the initial registration time across re-registrations', () => {
+    it('keeps the initial registration time across re-registrations', async () => {
       const first = registry.registerEndpoint(endpoint('a'));
-      clock.advance(3000);
+      await clock.advance(3000);
       const again = registry.registerEndpoint(endpoint('a', { url: 'unix:///run/moved.sock' }));
       expect(again.initial_registration_time).toEqual(first.initial_registration_time);
       expect(timestampToMs(again.expiration_time)).toBe(clock.now() + EXPIRY);
@@ -103,51 +103,51 @@ describe('registry domain', () => {
   });
 
   describe('expiry', () => {
-    it('removes an endpoint that does not register again, and reports it as expired', () => {
+    it('removes an endpoint that does not register again, and reports it as expired', async () => {
       const removed: string[] = [];
       registry.onEndpointRemoved((e, reason) => removed.push(`${e.name}:${reason}`));
       registry.registerEndpoint(endpoint('a'));
       registry.registerEndpoint(endpoint('b'));
-      clock.advance(EXPIRY - 1);
+      await clock.advance(EXPIRY - 1);
       registry.registerEndpoint(endpoint('b'));
       registry.unregisterEndpoint('b');
-      clock.advance(1);
+      await clock.advance(1);
       expect(registry.findEndpoints()).toEqual([]);
       expect(removed).toEqual(['b:unregistered', 'a:expired']);
       expect(clock.pendingTimers).toBe(0);
     });
 
-    it('keeps an endpoint that registers again before it expires', () => {
+    it('keeps an endpoint that registers again before it expires', async () => {
       registry.registerEndpoint(endpoint('a'));
       for (let i = 0; i < 5; i++) {
-        clock.advance(EXPIRY / 2);
+        await clock.advance(EXPIRY / 2);
         registry.registerEndpoint(endpoint('a'));
       }
       expect(registry.findEndpoints().map((e) => e.name)).toEqual(['a']);
-      clock.advance(EXPIRY);
+      await clock.advance(EXPIRY);
       expect(registry.findEndpoints()).toEqual([]);
     });
 
-    it('expires at a requested earlier expiration time', () => {
+    it('expires at a requested earlier expiration time', async () => {
       registry.registerEndpoint(endpoint('a', { expiration_time: msToTimestamp(clock.now() + 1000) }));
-      clock.advance(999);
+      await clock.advance(999);
       expect(registry.endpoint('a')).toBeDefined();
-      clock.advance(1);
+      await clock.advance(1);
       expect(registry.endpoint('a')).toBeUndefined();
     });
   });
 
   describe('watch', () => {
-    it('gives the snapshot, then every change in order, with deletions for unregister and expiry', () => {
+    it('gives the snapshot, then every change in order, with deletions for unregister and expiry', async () => {
       registry.registerEndpoint(endpoint('a'));
       const watch = record(registry);
       expect(watch.snapshot).toEqual(['a']);
-      clock.advance(1000);
+      await clock.advance(1000);
       registry.registerEndpoint(endpoint('b'));
       registry.registerEndpoint(endpoint('a'));
       registry.unregisterEndpoint('b');
       registry.unregisterEndpoint('b');
-      clock.advance(EXPIRY);
+      await clock.advance(EXPIRY);
       expect(watch.log).toEqual(['+b', '+a', '-b', '-a']);
     });
 
@@ -231,7 +231,7 @@ describe('registry domain', () => {
       expect(registry.selectEndpoints('nothing', {})).toEqual([]);
     });
 
-    it("follows the service's matches: a client of node n2 never gets an endpoint of n1", () => {
+    it("follows the service's matches: a client of node n2 never gets an endpoint of n1", async () => {
       registry.registerService({
         name: 'proxy',
         matches: [
@@ -244,7 +244,7 @@ describe('registry domain', () => {
       expect(registry.selectEndpoints('proxy', { nodeName: 'n2' }).map((e) => e.name)).toEqual(['p2']);
       expect(registry.selectEndpoints('proxy', { nodeName: 'n1' }).map((e) => e.name)).toEqual(['p1']);
       expect(registry.selectEndpoints('proxy', { nodeName: 'n3' })).toEqual([]);
-      clock.advance(EXPIRY);
+      await clock.advance(EXPIRY);
       expect(registry.selectEndpoints('proxy', { nodeName: 'n2' })).toEqual([]);
     });
   });

@@ -12,7 +12,7 @@ import {
   REGISTRY_SNAPSHOT_SIZE_HEADER,
 } from '../../../sdk/registry/index.js';
 import { resilientWatch } from '../../../sdk/registry/resilient-watch.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '../../../sdk/testing/index.js';
 
 type Event = RegistryEvent<NetworkServiceEndpoint>;
 
@@ -94,16 +94,16 @@ describe('resilientWatch', () => {
 
     streams[0]?.messages.fail(new UnavailableError('registry went away'));
     await flush();
-    await clock.advanceAsync(100);
+    await clock.advance(100);
     expect(streams).toHaveLength(2);
     streams[1]?.sendHeaders(headers());
     streams[1]?.messages.push({ item: a, deleted: false });
     await flush();
     expect(seen).toEqual(['+a', '+b']);
 
-    await clock.advanceAsync(7000, 500);
+    await clock.advance(7000);
     expect(seen).toEqual(['+a', '+b']);
-    await clock.advanceAsync(1000, 500);
+    await clock.advance(1000);
     expect(seen).toEqual(['+a', '+b', '-b']);
     await iterator.return?.();
     await flush();
@@ -122,7 +122,7 @@ describe('resilientWatch', () => {
     // Same instance, snapshot of one: 'b' went away while the watch was disconnected.
     streams[0]?.messages.end();
     await flush();
-    await clock.advanceAsync(100);
+    await clock.advance(100);
     const a = endpoint('a', 60_000);
     streams[1]?.sendHeaders(
       headers({ [REGISTRY_INSTANCE_HEADER]: 'one', [REGISTRY_SNAPSHOT_SIZE_HEADER]: '1' }),
@@ -134,15 +134,15 @@ describe('resilientWatch', () => {
     // A new instance with an empty snapshot: 'a' is kept, then returns unchanged, so nothing is reported.
     streams[1]?.messages.end();
     await flush();
-    await clock.advanceAsync(100);
+    await clock.advance(100);
     streams[2]?.sendHeaders(
       headers({ [REGISTRY_INSTANCE_HEADER]: 'two', [REGISTRY_SNAPSHOT_SIZE_HEADER]: '0' }),
     );
     await flush();
-    await clock.advanceAsync(30_000, 1000);
+    await clock.advance(30_000);
     streams[2]?.messages.push({ item: a, deleted: false });
     await flush();
-    await clock.advanceAsync(60_000, 5000);
+    await clock.advance(60_000);
     expect(seen).toEqual(['+a', '+b', '+a', '-b']);
     expect(clock.pendingTimers).toBe(0);
 
