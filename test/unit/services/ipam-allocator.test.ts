@@ -8,6 +8,7 @@ import {
   parsePrefix,
   prefixContains,
   prefixesOverlap,
+  type IpPrefix,
 } from '../../../sdk/services/common/index.js';
 import { SqliteAllocationStore, SubnetAllocator, findFreeSubnet } from '../../../endpoints/ipam/index.js';
 import { FakeClock } from './fake-clock.js';
