@@ -2,6 +2,12 @@ import type * as grpc from '@grpc/grpc-js';
 
 import { CancelledError, type Context, DeadlineExceededError } from '../core/index.js';
 
+/**
+ * The reason work left behind by an answered call sees. One shared instance: building an Error (and its
+ * stack) for every call cost more than the rest of the per-call context.
+ */
+const CALL_ANSWERED = new CancelledError('the call has been answered');
+
 /** What a per-call context needs from a served grpc-js call (unary or streaming). */
 export interface ServedCall {
   readonly cancelled: boolean;
@@ -46,7 +52,7 @@ export function contextForCall(
   if (call.cancelled) onCancelled();
   const end = (): void => {
     call.removeListener('cancelled', onCancelled);
-    cancel(new CancelledError('the call has been answered'));
+    cancel(CALL_ANSWERED);
   };
   return { ctx, end };
 }

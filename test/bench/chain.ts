@@ -1,0 +1,197 @@
+/**
+ * `npm run bench:chain`: what the chain and the gRPC adapter cost per Request, against a bare grpc-js
+ * call that sends the same NetworkServiceRequest. All scenarios run in one process, interleaved round by
+ * round so that drift (CPU frequency, other load) hits each equally; the median of the rounds is kept.
+ * The last line printed is one JSON object.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import * as grpc from '@grpc/grpc-js';
+
+import type { NetworkServiceClient as GrpcNetworkServiceClient } from '../../proto/gen/networkservice/NetworkService.js';
+import { networkServiceApi } from '../../proto/index.js';
+import { newEndpoint } from '../../sdk/chains/index.js';
+import {
+  chainServer,
+  type Connection,
+  Context,
+  defineServer,
+  msToTimestamp,
+  type NetworkServiceRequest,
+  newPathSegment,
+  newRequest,
+  runRequest,
+} from '../../sdk/core/index.js';
+import { GrpcChannelCache, grpcConnect, serveEndpoint, startGrpcServer } from '../../sdk/grpc/index.js';
+
+const ROUNDS = 9;
+const INPROC_CALLS = 20_000;
+const GRPC_CALLS = 1_500;
+const WARMUP_GRPC_CALLS = 1_000;
+
+/** The request an NSC sends after its own updatepath and updatetoken: one segment with a token and expiry. */
+function clientRequest(): NetworkServiceRequest {
+  return newRequest({
+    connection: {
+      id: 'bench-nsc-0',
+      network_service: 'bench',
+      labels: { app: 'bench' },
+      path: {
+        index: 0,
+        path_segments: [
+          newPathSegment({
+            name: 'bench-nsc',
+            id: 'bench-nsc-0',
+            token: 'opaque-token',
+            expires: msToTimestamp(Date.now() + 3_600_000),
+          }),
+        ],
+      },
+    },
+  });
+}
+
+function tenPassThrough(): ReturnType<typeof chainServer> {
+  return chainServer(...Array.from({ length: 10 }, (_, i) => defineServer(`pass-${i}`)));
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+interface Sample {
+  /** Wall-clock microseconds per call. */
+  readonly wall: number;
+  /** Process CPU microseconds per call (client and server together): steadier on a busy machine. */
+  readonly cpu: number;
+}
+
+async function timePerCall(calls: number, call: () => Promise<unknown>): Promise<Sample> {
+  const cpuStart = process.cpuUsage();
+  const start = performance.now();
+  for (let i = 0; i < calls; i++) await call();
+  const wall = ((performance.now() - start) * 1000) / calls;
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall, cpu: (cpu.user + cpu.system) / calls };
+}
+
+function rawRequest(client: GrpcNetworkServiceClient, request: NetworkServiceRequest): Promise<Connection> {
+  return new Promise((resolve, reject) =>
+    client.Request(request, (error, connection) => (error ? reject(error) : resolve(connection!))),
+  );
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'meridio-bench-'));
+  const api = networkServiceApi();
+  const request = clientRequest();
+  const ctx = Context.background();
+
+  // In process: the ten pass-through elements alone.
+  const chain10 = tenPassThrough();
+
+  // Bare grpc-js: a handler that returns the request's connection.
+  const bare = await startGrpcServer({
+    listen: `unix://${join(dir, 'bare.sock')}`,
+    services: [
+      {
+        name: 'networkservice.NetworkService',
+        definition: api.networkservice.NetworkService.service,
+        implementation: {
+          Request: (
+            call: grpc.ServerUnaryCall<NetworkServiceRequest, Connection>,
+            respond: grpc.sendUnaryData<Connection>,
+          ) => respond(null, call.request.connection),
+        },
+      },
+    ],
+  });
+
+  // The same ten elements behind the standard endpoint elements, served by sdk/grpc.
+  const endpointLifetime = new AbortController();
+  const endpoint = newEndpoint({
+    name: 'bench-nse',
+    additional: [tenPassThrough()],
+    signal: endpointLifetime.signal,
+  });
+  const served = await serveEndpoint({
+    listen: `unix://${join(dir, 'chain.sock')}`,
+    chain: endpoint.element,
+    monitor: endpoint.monitor,
+  });
+
+  const credentials = grpc.credentials.createInsecure();
+  const bareClient = new api.networkservice.NetworkService(
+    `unix://${join(dir, 'bare.sock')}`,
+    credentials,
+  ) as GrpcNetworkServiceClient;
+  const chainClient = new api.networkservice.NetworkService(
+    `unix://${join(dir, 'chain.sock')}`,
+    credentials,
+  ) as GrpcNetworkServiceClient;
+  const channels = new GrpcChannelCache();
+  const connectTail = grpcConnect({ target: `unix://${join(dir, 'chain.sock')}`, channels });
+
+  const scenarios: Record<string, { calls: number; call: () => Promise<unknown> }> = {
+    inproc_chain10_us: { calls: INPROC_CALLS, call: () => runRequest(chain10, ctx, request) },
+    grpc_bare_us: { calls: GRPC_CALLS, call: () => rawRequest(bareClient, request) },
+    grpc_chain10_us: { calls: GRPC_CALLS, call: () => rawRequest(chainClient, request) },
+    // Informational: the same served chain called through grpcConnect (the client-side wrapper).
+    grpc_chain10_grpcconnect_us: {
+      calls: GRPC_CALLS,
+      call: () => runRequest(connectTail, ctx, structuredClone(request)),
+    },
+  };
+  const names = Object.keys(scenarios);
+
+  for (const name of names)
+    await timePerCall(name.startsWith('inproc') ? INPROC_CALLS : WARMUP_GRPC_CALLS, scenarios[name]!.call);
+
+  const samples: Record<string, Sample[]> = Object.fromEntries(names.map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    // Rotate the order each round so no scenario always runs first (or right after the in-process one).
+    const order = names.map((_, i) => names[(i + round) % names.length]!);
+    for (const name of order)
+      samples[name]!.push(await timePerCall(scenarios[name]!.calls, scenarios[name]!.call));
+  }
+
+  bareClient.getChannel().close();
+  chainClient.getChannel().close();
+  channels.close();
+  endpointLifetime.abort();
+  await served.stop(1000);
+  await bare.stop(1000);
+  rmSync(dir, { recursive: true, force: true });
+
+  const medianOf = (name: string, field: keyof Sample): number =>
+    Number(median(samples[name]!.map((sample) => sample[field])).toFixed(2));
+  const result = Object.fromEntries(names.map((name) => [name, medianOf(name, 'wall')]));
+  console.log(
+    `rounds: ${ROUNDS}; calls per round: in-process ${INPROC_CALLS}, gRPC ${GRPC_CALLS}; unix sockets`,
+  );
+  for (const name of names) {
+    const rounds = samples[name]!.map((sample) => sample.wall.toFixed(1)).join(' ');
+    console.log(
+      `${name}: median ${result[name]} µs wall, ${medianOf(name, 'cpu')} µs CPU (wall by round: ${rounds})`,
+    );
+  }
+  const cpuRatio = medianOf('grpc_chain10_us', 'cpu') / medianOf('grpc_bare_us', 'cpu');
+  console.log(`CPU ratio chain10/bare: ${cpuRatio.toFixed(3)}`);
+  const summary = {
+    inproc_chain10_us: result.inproc_chain10_us,
+    grpc_bare_us: result.grpc_bare_us,
+    grpc_chain10_us: result.grpc_chain10_us,
+    grpc_overhead_ratio: Number((result.grpc_chain10_us! / result.grpc_bare_us!).toFixed(3)),
+  };
+  console.log(JSON.stringify(summary));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
