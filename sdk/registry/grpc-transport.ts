@@ -164,7 +164,6 @@ export class RegistryTransport {
     const call = invoke(waitingMetadata(), this.callOptions(options, watch));
     const messages = new AsyncQueue<T>(() => call.cancel());
     const onAbort = (): void => call.cancel();
-    signal?.addEventListener('abort', onAbort, { once: true });
     const headers = new Promise<grpc.Metadata>((resolve, reject) => {
       call.once('metadata', resolve);
       call.once('error', (error: grpc.ServiceError) => reject(fromGrpcError(error)));
@@ -184,6 +183,8 @@ export class RegistryTransport {
       signal?.removeEventListener('abort', onAbort);
       messages.fail(signal?.aborted ? abortReason(signal) : fromGrpcError(error));
     });
+    if (signal?.aborted) call.cancel();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     return { headers, messages, cancel: () => call.cancel() };
   }
 }
