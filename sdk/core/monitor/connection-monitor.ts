@@ -50,10 +50,11 @@ class Subscription implements AsyncIterableIterator<ConnectionEvent> {
     }
   }
 
-  end(): void {
+  /** Stops the stream; `drain` keeps the events already queued for the consumer to read first. */
+  end(drain = false): void {
     if (this.ended) return;
     this.ended = true;
-    this.queue.length = 0;
+    if (!drain) this.queue.length = 0;
     this.onEnd(this);
     const resolve = this.waiting;
     this.waiting = undefined;
@@ -124,7 +125,8 @@ export class ConnectionHub implements ConnectionMonitor {
     for (const subscription of this.subscriptions) subscription.offer('DELETE', [connection]);
   }
 
+  /** The endpoint's lifetime ended: subscribers get what happened before, then the end of the stream. */
   private stop(): void {
-    for (const subscription of [...this.subscriptions]) subscription.end();
+    for (const subscription of [...this.subscriptions]) subscription.end(true);
   }
 }
