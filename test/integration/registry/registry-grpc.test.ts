@@ -124,6 +124,21 @@ describe('registry over gRPC on a unix socket', () => {
     expect(running.registry.findEndpoints()).toEqual([]);
   });
 
+  it('ends a watch when its signal aborts and rejects a find whose signal is aborted', async () => {
+    const controller = new AbortController();
+    const watch = reader(client.watchEndpoints({}, controller.signal));
+    running.registry.registerEndpoint({
+      name: 'w',
+      network_service_names: ['proxy'],
+      url: 'unix:///run/w.sock',
+    });
+    expect(short(await watch.next())).toBe('+w');
+    controller.abort();
+    await expect(watch.next()).rejects.toThrow('the watch ended');
+    const aborted = AbortSignal.abort(new Error('gave up'));
+    await expect(client.findEndpoints({}, { signal: aborted })).rejects.toThrow('gave up');
+  });
+
   it('registers, finds, watches and unregisters network services', async () => {
     const watch = reader(client.watchServices({ name: 'proxy' }));
     const registration = await client.registerService({
