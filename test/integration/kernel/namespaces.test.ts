@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import {
+  KernelClosedError,
   KernelExistsError,
   KernelInvalidArgumentError,
   KernelNotFoundError,
@@ -9,11 +10,27 @@ import {
   inodeUrlOf,
   namespaceIdOf,
   parseInodeUrl,
+  createKernel,
   runInNetns,
+  type NamespaceId,
 } from '../../../sdk/kernel/index.js';
 import { execIn, skipUnlessRoot, useNetnsSandbox } from '../../helpers/netns.js';
 
-skipUnlessRoot('kernel namespace tests')('named network namespaces', () => {
+/** The namespace of a just-spawned process, once it differs from ours (it unshares right after start). */
+async function namespaceOfProcessOnceMoved(path: string): Promise<NamespaceId> {
+  const own = currentNamespaceId();
+  for (;;) {
+    try {
+      const id = namespaceIdOf(path);
+      if (id.ino !== own.ino) return id;
+    } catch {
+      // not started yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+skipUnlessRoot('kernel namespace tests', ['unshare'])('named network namespaces', () => {
   const sandbox = useNetnsSandbox('kns');
 
   it('creates a namespace that iproute2 lists and can enter, with only lo', () => {
@@ -88,27 +105,36 @@ skipUnlessRoot('kernel namespace tests')('named network namespaces', () => {
     await expect(sandbox.kernel.findNamespace(a.inodeUrl)).resolves.toEqual({ path: a.path, name: a.name });
   });
 
-  it('finds an unnamed namespace through /proc/<pid>/ns/net of a process inside it', async () => {
-    const a = sandbox.create('a');
-    // `unshare -n` puts sleep into a fresh namespace that has no /run/netns name.
+  it('finds an unnamed namespace through /proc/<pid>/ns/net of a process inside it, and works in it', async () => {
+    // `unshare -n` moves itself into a fresh namespace without a /run/netns name, then execs sleep.
     const child = spawn('unshare', ['-n', 'sleep', '30'], { stdio: 'ignore' });
     try {
-      let id = currentNamespaceId();
-      for (let i = 0; i < 100 && (id.ino === currentNamespaceId().ino || id.ino === a.id.ino); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        try {
-          id = namespaceIdOf(`/proc/${child.pid}/ns/net`);
-        } catch {
-          // the process may not have exec'd yet
-        }
-      }
-      expect(id).not.toEqual(currentNamespaceId());
+      const path = `/proc/${child.pid}/ns/net`;
+      const id = await namespaceOfProcessOnceMoved(path);
       const found = await findNamespaceById(id);
-      expect(found?.path).toMatch(/^\/proc\/\d+\/ns\/net$/);
-      expect(found?.pid).toBe(child.pid);
+      expect(found).toEqual({ path, pid: child.pid });
+      const handle = sandbox.kernel.netnsAt(path);
+      expect(handle.inodeUrl).toBe(inodeUrlOf(id));
+      await handle.links.createVeth({ name: 'u0', peer: { name: 'u1' } });
+      expect((await handle.links.list()).map((link) => link.name).sort()).toEqual(['lo', 'u0', 'u1']);
+      handle.close();
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it('gives a handle on the current namespace without changing it', async () => {
+    const current = sandbox.kernel.current();
+    expect(current.id).toEqual(currentNamespaceId());
+    expect((await current.links.list()).map((link) => link.name)).toContain('lo');
+  });
+
+  it('refuses handles after the kernel layer is closed', () => {
+    const a = sandbox.create('a');
+    const kernel = createKernel();
+    kernel.netns(a.name);
+    kernel.close();
+    expect(() => kernel.netns(a.name)).toThrow(KernelClosedError);
   });
 
   it('returns undefined for an identity that no namespace has, and rejects malformed URLs', async () => {
