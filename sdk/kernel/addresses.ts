@@ -49,11 +49,11 @@ export class Addresses {
     );
   }
 
-  /** Removes `cidr` from `link`. Returns false when it was not there. */
+  /** Removes `cidr` from `link`. Returns false when it was not there (or the link is gone). */
   async delete(link: LinkRef, cidr: string): Promise<boolean> {
     const prefix = parsePrefix(cidr, 'address', this.netns.label);
-    const index = await this.links.indexOf(link);
     try {
+      const index = await this.links.indexOf(link);
       await this.netns.request(`delete address ${cidr} from ${describeLink(link)}`, (socket) =>
         socket.delAddress(addressHeader(prefix, index, {}), addressAttrs(prefix)),
       );

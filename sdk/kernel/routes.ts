@@ -137,11 +137,12 @@ export class Routes {
 
   /**
    * Deletes the first route matching `spec` (destination and table, plus gateway, device, type, source
-   * and metric where given). Returns false when none matched.
+   * and metric where given). Returns false when none matched, also when a given device is gone (its
+   * routes went with it).
    */
   async delete(spec: RouteSpec): Promise<boolean> {
-    const [data, attrs] = await this.encode(spec, true);
     try {
+      const [data, attrs] = await this.encode(spec, true);
       await this.netns.request(`delete route ${describeRoute(spec)}`, (socket) =>
         socket.delRoute(data, attrs),
       );

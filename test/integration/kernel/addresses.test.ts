@@ -67,6 +67,8 @@ skipUnlessRoot('kernel address tests')('addresses', () => {
     expect(ipAddresses(name, 'e0')).toEqual([]);
     expect(await handle.addresses.delete('e0', '10.9.0.1/24')).toBe(false);
     expect(await handle.addresses.delete('e0', 'fd00:9::1/64')).toBe(false);
+    await handle.links.delete('e0');
+    expect(await handle.addresses.delete('e0', '10.9.0.1/24')).toBe(false);
   });
 
   it('rejects bad addresses and unknown links with errors naming the namespace', async () => {

@@ -73,6 +73,7 @@ skipUnlessRoot('kernel route tests')('routes', () => {
     expect(await handle.routes.delete({ destination: '20.0.0.0/24', table: 100 })).toBe(true);
     expect(ip(name, 'route', 'show', 'table', '100').trim()).toBe('');
     expect(await handle.routes.delete({ destination: '20.0.0.0/24', table: 100 })).toBe(false);
+    expect(await handle.routes.delete({ destination: '20.0.0.0/24', device: 'gone0' })).toBe(false);
   });
 
   it('adds a default route and a device route in the main table, and an IPv6 route in a table above 255', async () => {
