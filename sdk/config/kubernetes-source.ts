@@ -263,20 +263,22 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** client-node's ApiException carries the HTTP code and the Status as a JSON string. */
+/**
+ * client-node's ApiException carries the HTTP code, and the Status as a JSON string for codes its
+ * generated client does not know; for the ones it knows (401, 403) only a `Message:` line.
+ */
 function describeApiError(error: unknown): string {
   if (typeof error !== 'object' || error === null) return String(error);
   const { code, body, message } = error as { code?: unknown; body?: unknown; message?: unknown };
-  if (typeof code === 'number' && code >= 100) {
-    let detail = '';
-    if (typeof body === 'string') {
-      try {
-        detail = String((JSON.parse(body) as { message?: unknown }).message ?? body);
-      } catch {
-        detail = body;
-      }
+  const text = typeof message === 'string' ? message : String(error);
+  if (typeof code !== 'number' || code < 100) return text;
+  let detail = /\nMessage: ([^\n]*)/.exec(text)?.[1] ?? '';
+  if (typeof body === 'string') {
+    try {
+      detail = String((JSON.parse(body) as { message?: unknown }).message ?? body);
+    } catch {
+      detail = body;
     }
-    return `HTTP ${code}${detail ? `: ${detail}` : ''}`;
   }
-  return typeof message === 'string' ? message : String(error);
+  return `HTTP ${code}${detail ? `: ${detail}` : ''}`;
 }

@@ -21,6 +21,8 @@ export interface TestApiServerOptions {
   readonly startResourceVersion?: number;
   /** The bearer token every request must carry. Default: a random one. */
   readonly token?: string;
+  /** Keep watches open past their `timeoutSeconds` (a proxy that loses the end), to test client watchdogs. */
+  readonly ignoreWatchTimeouts?: boolean;
 }
 
 export type ApiVerb =
@@ -101,6 +103,7 @@ class TestApiServerImpl implements TestApiServer {
   readonly token: string;
   private readonly kinds: readonly ResourceKind[];
   private readonly historySize: number;
+  private readonly ignoreWatchTimeouts: boolean;
   private currentStore: ObjectStore;
   private unsubscribe: () => void;
   private server: Server | undefined;
@@ -113,6 +116,7 @@ class TestApiServerImpl implements TestApiServer {
   constructor(options: TestApiServerOptions) {
     this.kinds = options.kinds ?? [CONFIG_MAP, LEASE];
     this.historySize = options.historySize ?? 1000;
+    this.ignoreWatchTimeouts = options.ignoreWatchTimeouts ?? false;
     this.token = options.token ?? randomBytes(16).toString('hex');
     this.currentStore = new ObjectStore(this.historySize, options.startResourceVersion ?? 1000);
     this.unsubscribe = this.currentStore.subscribe((event) => this.fanOut(event));
@@ -361,7 +365,10 @@ class TestApiServerImpl implements TestApiServer {
       },
     );
     const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? '0');
-    const timer = timeoutSeconds > 0 ? setTimeout(() => watch.end(), timeoutSeconds * 1000) : undefined;
+    const timer =
+      timeoutSeconds > 0 && !this.ignoreWatchTimeouts
+        ? setTimeout(() => watch.end(), timeoutSeconds * 1000)
+        : undefined;
     timer?.unref();
     if (forced === 'event') {
       watch.send(
