@@ -229,6 +229,28 @@ Napi::Value LookupPacket(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// scanTable(tableWords, readerSlot) → { generation, size, uniform }: reads the whole active table as a
+// queue thread does (announce, read, leave). A self-check of the publish protocol: a test publishes
+// uniform tables from JavaScript while worker threads scan; a torn read shows as uniform === false.
+Napi::Value ScanTable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  SharedTable table = AttachTable(env, info[0]);
+  uint32_t slot = info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 0;
+  if (slot >= table.readerCount()) throw Napi::RangeError::New(env, "the reader slot is out of range");
+  TableSnapshot snapshot = table.Enter(slot);
+  bool uniform = true;
+  for (uint32_t i = 1; i < snapshot.size; i++) {
+    // volatile: each entry is really read from the shared memory, as the queue thread would.
+    if (static_cast<const volatile uint16_t*>(snapshot.entries)[i] != snapshot.entries[0]) uniform = false;
+  }
+  table.Leave(slot);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("generation", Napi::Number::New(env, snapshot.generation));
+  result.Set("size", Napi::Number::New(env, snapshot.size));
+  result.Set("uniform", Napi::Boolean::New(env, uniform));
+  return result;
+}
+
 Napi::Object TableLayout(Napi::Env env) {
   Napi::Object layout = Napi::Object::New(env);
   layout.Set("magic", Napi::Number::New(env, kTableMagic));
@@ -252,6 +274,7 @@ Napi::Object InitMeridioNfqueue(Napi::Env env, Napi::Object exports) {
   exports.Set("NfQueueHandle", NfQueueHandle::Define(env));
   exports.Set("hashPacket", Napi::Function::New(env, HashPacket, "hashPacket"));
   exports.Set("lookupPacket", Napi::Function::New(env, LookupPacket, "lookupPacket"));
+  exports.Set("scanTable", Napi::Function::New(env, ScanTable, "scanTable"));
   exports.Set("tableLayout", TableLayout(env));
   return exports;
 }

@@ -20,7 +20,7 @@ TableSnapshot SharedTable::SnapshotOf(uint32_t generation) const {
   uint32_t buffer = generation & 1;
   uint32_t size = static_cast<uint32_t>(Load(kWordSize0 + static_cast<int>(buffer)));
   if (size > capacity_) size = 0;  // never index past the buffer, whatever the header says
-  return TableSnapshot{entries_ + size_t{buffer} * capacity_, size};
+  return TableSnapshot{entries_ + size_t{buffer} * capacity_, size, generation};
 }
 
 TableSnapshot SharedTable::Enter(uint32_t readerSlot) const {

@@ -31,6 +31,7 @@ constexpr size_t kEntriesOffset = 256;
 struct TableSnapshot {
   const uint16_t* entries;
   uint32_t size;  // 0: no table published yet, every packet gets identifier 0
+  uint32_t generation;
 };
 
 class SharedTable {

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, ResourceExhaustedError } from '../core/index.js';
 import { DEFAULTS } from '../defaults.js';
 import { FlowTableBusyError } from './errors.js';
+import { flowPacket, type FlowTuple } from './flow-packet.js';
 import { nativeBinding, type NativeLookup } from './native.js';
 
 /**
@@ -56,6 +57,8 @@ export interface FlowTable {
   publish(entries: Uint16Array, options?: PublishOptions): Promise<number>;
   /** What the queue threads decide for this packet under the active table. */
   lookup(packet: Uint8Array): FlowLookup;
+  /** What the queue threads decide for packets of this flow (e.g. to explain where a client went). */
+  lookupFlow(flow: FlowTuple): FlowLookup;
 }
 
 export function createFlowTable(options: FlowTableOptions = {}): FlowTable {
@@ -105,6 +108,10 @@ export class SharedFlowTable implements FlowTable {
   lookup(packet: Uint8Array): FlowLookup {
     assertLayoutMatches();
     return nativeBinding().lookupPacket(this.words, packet);
+  }
+
+  lookupFlow(flow: FlowTuple): FlowLookup {
+    return this.lookup(flowPacket(flow));
   }
 
   publish(entries: Uint16Array, options: PublishOptions = {}): Promise<number> {

@@ -14,6 +14,7 @@ export {
   type PublishOptions,
 } from './flow-table.js';
 export { hashPacket, type FlowFields } from './packet.js';
+export { flowPacket, type FlowTuple } from './flow-packet.js';
 export {
   NfQueueError,
   NfQueueBusyError,

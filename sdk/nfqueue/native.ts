@@ -71,6 +71,8 @@ export interface NativeBinding {
   /** Fills `out` (13 words, see native/addon.cc) and returns true, or returns false for non-IP bytes. */
   hashPacket(packet: Uint8Array, seed: number, out: Uint32Array): boolean;
   lookupPacket(table: Int32Array, packet: Uint8Array): NativeLookup;
+  /** Reads the whole active table as a queue thread does (a self-check of the publish protocol). */
+  scanTable(table: Int32Array, readerSlot: number): { generation: number; size: number; uniform: boolean };
   tableLayout: NativeTableLayout;
 }
 
