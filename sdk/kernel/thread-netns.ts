@@ -6,7 +6,7 @@
  * thread returns to its own namespace before any other JavaScript runs.
  */
 import { closeSync, openSync } from 'node:fs';
-import { KernelError, errnoFailure, namespaceError } from './errors.js';
+import { KernelError, KernelInvalidArgumentError, errnoFailure, namespaceError } from './errors.js';
 import { setns, unshareNetwork } from './libc.js';
 import { Code } from '../core/index.js';
 
@@ -24,7 +24,7 @@ export function runInNetns<T>(path: string, label: string, fn: () => T): T {
     return withReturnTicket(label, () => {
       const failed = setns(target);
       if (failed !== undefined) throw namespaceError(errnoFailure(failed), 'enter', label);
-      return fn();
+      return synchronously(fn, label);
     });
   } finally {
     closeSync(target);
@@ -40,7 +40,7 @@ export function runInNewNetns<T>(label: string, fn: () => T): T {
   return withReturnTicket(label, () => {
     const failed = unshareNetwork();
     if (failed !== undefined) throw namespaceError(errnoFailure(failed), 'create', label);
-    return fn();
+    return synchronously(fn, label);
   });
 }
 
@@ -66,6 +66,20 @@ function withReturnTicket<T>(label: string, fn: () => T): T {
       );
     }
   }
+}
+
+/** Runs `fn`, refusing a promise: its continuation would run after the thread went back. */
+function synchronously<T>(fn: () => T, label: string): T {
+  const result = fn();
+  if (result instanceof Promise) {
+    result.catch(() => undefined);
+    throw new KernelInvalidArgumentError(
+      `Code run inside network namespace '${label}' must be synchronous: an async function would continue ` +
+        'after the thread has left the namespace.',
+      { namespace: label },
+    );
+  }
+  return result;
 }
 
 function openNamespaceFile(path: string, label: string): number {

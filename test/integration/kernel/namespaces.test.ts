@@ -96,6 +96,8 @@ skipUnlessRoot('kernel namespace tests', ['unshare'])('named network namespaces'
       }),
     ).toThrow('boom');
     expect(currentNamespaceId()).toEqual(before);
+    expect(() => runInNetns(a.path, a.name, async () => currentNamespaceId())).toThrow('must be synchronous');
+    expect(currentNamespaceId()).toEqual(before);
   });
 
   it('finds a named namespace by inode in /run/netns', async () => {
