@@ -112,7 +112,7 @@ describe('flow table', () => {
   it('gives native readers on other threads only whole tables while it publishes', async () => {
     const capacity = 65537;
     const table = shared(createFlowTable({ capacity, maxTargets: 100, readers: 2 }));
-    const readers = [0, 1].map((slot) => {
+    const readers = [0, 1].map(() => {
       const worker = new Worker(
         `const { workerData, parentPort } = require('node:worker_threads');
          const addon = require(workerData.addon);
