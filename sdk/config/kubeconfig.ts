@@ -18,6 +18,11 @@ export interface KubeConfigOptions {
  * or (neither given) client-node's default order: $KUBECONFIG, ~/.kube/config, in-cluster.
  */
 export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
+  if (options.inCluster && !(process.env.KUBERNETES_SERVICE_HOST && process.env.KUBERNETES_SERVICE_PORT)) {
+    throw new InvalidArgumentError(
+      'cannot use in-cluster Kubernetes credentials: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not running in a pod?)',
+    );
+  }
   const kubeConfig = new KubeConfig();
   try {
     if (options.kubeconfigPath !== undefined) kubeConfig.loadFromFile(options.kubeconfigPath);
@@ -42,7 +47,7 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
  * the pod's own), else the service account's namespace file, else `default`.
  */
 export function namespaceOf(kubeConfig: KubeConfig): string {
-  const fromContext = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
+  const fromContext = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace?.trim();
   if (fromContext) return fromContext;
   if (existsSync(SERVICE_ACCOUNT_NAMESPACE)) return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim();
   return 'default';
