@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { KernelInvalidArgumentError, KernelNotFoundError } from '../../../sdk/kernel/index.js';
 import { execIn, skipUnlessRoot, useNetnsSandbox } from '../../helpers/netns.js';
 
-skipUnlessRoot('kernel sysctl tests', ['sysctl'])('per-namespace sysctls', () => {
+skipUnlessRoot('kernel sysctl tests')('per-namespace sysctls', () => {
   const sandbox = useNetnsSandbox('ksy');
 
   it('sets and reads net.* values inside one namespace only, per interface too', async () => {
@@ -14,13 +14,13 @@ skipUnlessRoot('kernel sysctl tests', ['sysctl'])('per-namespace sysctls', () =>
     handle.sysctl.set('net.ipv4.conf.all.rp_filter', '0');
     handle.sysctl.set('net.ipv4.fib_multipath_hash_policy', 1);
     expect(handle.sysctl.get('net.ipv4.fib_multipath_hash_policy')).toBe('1');
-    expect(execIn(a, 'sysctl', '-n', 'net.ipv6.conf.all.forwarding').output.trim()).toBe('1');
-    expect(execIn(a, 'sysctl', '-n', 'net.ipv4.fib_multipath_hash_policy').output.trim()).toBe('1');
-    expect(execIn(b, 'sysctl', '-n', 'net.ipv4.fib_multipath_hash_policy').output.trim()).toBe('0');
+    expect(execIn(a, 'cat', '/proc/sys/net/ipv6/conf/all/forwarding').output.trim()).toBe('1');
+    expect(execIn(a, 'cat', '/proc/sys/net/ipv4/fib_multipath_hash_policy').output.trim()).toBe('1');
+    expect(execIn(b, 'cat', '/proc/sys/net/ipv4/fib_multipath_hash_policy').output.trim()).toBe('0');
 
     await handle.links.createVeth({ name: 'eth0.5', peer: { name: 'p0' } });
     handle.sysctl.set('net/ipv4/conf/eth0.5/rp_filter', 2);
-    expect(execIn(a, 'sysctl', '-n', 'net.ipv4.conf.eth0/5.rp_filter').output.trim()).toBe('2');
+    expect(execIn(a, 'cat', '/proc/sys/net/ipv4/conf/eth0.5/rp_filter').output.trim()).toBe('2');
     expect(handle.sysctl.get('net/ipv4/conf/eth0.5/rp_filter')).toBe('2');
 
     expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).toBe(hostForwarding);
