@@ -166,18 +166,12 @@ class KubernetesConfigSource implements ConfigSource {
   /** One watch, from `this.resourceVersion`, until it ends; events are applied as they arrive. */
   private watchOnce(signal: AbortSignal, onEvent: () => void): Promise<WatchEnd> {
     return new Promise<WatchEnd>((resolve) => {
+      if (signal.aborted) {
+        resolve({ end: 'stopped' });
+        return;
+      }
       let settled = false;
       let controller: AbortController | undefined;
-      const finish = (end: WatchEnd): void => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener('abort', onStop);
-        this.clock.clearTimeout(deadline);
-        controller?.abort();
-        resolve(end);
-      };
-      const onStop = (): void => finish({ end: 'stopped' });
-      signal.addEventListener('abort', onStop, { once: true });
       // Watch has no timeout of its own: a connection that silently died would hang forever.
       const deadline = this.clock.setTimeout(
         () => {
@@ -186,6 +180,16 @@ class KubernetesConfigSource implements ConfigSource {
         },
         this.watchTimeoutSeconds * 1000 + this.watchGraceMs,
       );
+      const onStop = (): void => finish({ end: 'stopped' });
+      signal.addEventListener('abort', onStop, { once: true });
+      const finish = (end: WatchEnd): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onStop);
+        this.clock.clearTimeout(deadline);
+        controller?.abort();
+        resolve(end);
+      };
 
       const handleEvent = (type: string, object: unknown): void => {
         if (settled) return;

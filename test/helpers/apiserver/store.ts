@@ -120,8 +120,11 @@ export class ObjectStore {
       );
     }
     let next: KubeObject;
-    if (subresource === 'status') next = { ...structuredClone(existing), status: object.status ?? null };
-    else {
+    if (subresource === 'status') {
+      next = structuredClone(existing);
+      if (object.status === undefined) delete next.status;
+      else next.status = object.status;
+    } else {
       next = object;
       if (kind.statusSubresource) {
         if (existing.status === undefined) delete next.status;

@@ -282,6 +282,15 @@ describe('kubernetesConfigSource against the loopback API server, through client
     expect(await reader.nextUpdate()).toEqual({ vips: ['20.0.0.1/32'], added: ['20.0.0.1/32'], removed: [] });
   });
 
+  test('close while the API server is down (the source waiting to retry) ends at once', async () => {
+    await server.stop();
+    const reader = open({ backoff: { initialMs: 60_000, maxMs: 60_000 } });
+    await reader.nextNotice('unavailable');
+    expect((await reader.nextNotice('unavailable')).retryInMs).toBeGreaterThanOrEqual(30_000);
+    await reader.source.close();
+    expect(await reader.updatesEnded()).toBe(true);
+  });
+
   test('wrong credentials are reported with the HTTP status', async () => {
     const kubeConfig = server.kubeConfig(NAMESPACE);
     kubeConfig.loadFromOptions({
