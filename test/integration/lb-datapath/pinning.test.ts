@@ -1,0 +1,98 @@
+import { skipUnlessRoot, useNetnsSandbox } from '../../helpers/netns.js';
+import { Agent, type TcpResult } from './agents.js';
+import { TestLb } from './lb.js';
+import { buildTopology, CLIENT4, CLIENT6, VIP4, VIP6, type Topology } from './topology.js';
+
+const TCP_PORT = 8080;
+const CONNECTIONS = 300;
+
+const families = [
+  { family: 'IPv4', vip: VIP4, source: CLIENT4 },
+  { family: 'IPv6', vip: VIP6, source: CLIENT6 },
+];
+
+skipUnlessRoot('the LB flow pinning tests', ['iptables-nft', 'ping'])('LB with flow pinning', () => {
+  const sandbox = useNetnsSandbox('lbpin', { scope: 'all' });
+  let topology: Topology;
+  let lb: TestLb;
+  let client: Agent;
+  const servers: Agent[] = [];
+
+  beforeAll(async () => {
+    topology = buildTopology(sandbox.name, 4);
+    for (const [i, target] of topology.targets.entries()) {
+      const agent = await Agent.start(target);
+      servers.push(agent);
+      await agent.serve(`t${i + 1}`, [VIP4, VIP6], TCP_PORT, TCP_PORT + 1);
+    }
+    client = await Agent.start(topology.client);
+    lb = new TestLb(topology, { pinning: true });
+    await lb.start();
+    await lb.setActive([1, 2, 3]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.stop();
+    for (const server of servers) await server.stop();
+    await lb?.stop();
+  });
+
+  it('keeps established connections on their target while a target joins and another leaves', async () => {
+    const original = new Map<string, TcpResult[]>();
+    for (const { family, vip } of families) {
+      const opened = await client.tcpOpen(`original-${family}`, vip, TCP_PORT, CONNECTIONS);
+      expect(opened.filter((connection) => connection.error !== null)).toEqual([]);
+      expect(new Set(opened.map((connection) => connection.target))).toEqual(new Set(['t1', 't2', 't3']));
+      original.set(family, opened);
+    }
+
+    // Target 4 joins. The new table moves about a quarter of the entries to it, but no pinned
+    // connection notices; new connections reach the newcomer.
+    await lb.setActive([1, 2, 3, 4]);
+    const joined = new Map<string, TcpResult[]>();
+    for (const { family, vip, source } of families) {
+      const replies = await client.tcpPing(`original-${family}`);
+      expect(replies.map(({ target, error }) => ({ target, error }))).toEqual(
+        (original.get(family) ?? []).map(({ target }) => ({ target, error: null })),
+      );
+      const moved = (original.get(family) ?? []).filter(
+        (connection) =>
+          lb.identifierOf(tcpFlow(source, vip, connection)) !== Number(connection.target?.slice(1)),
+      );
+      expect(moved.length).toBeGreaterThan(CONNECTIONS / 10); // stateless, these would have broken
+      const opened = await client.tcpOpen(`joined-${family}`, vip, TCP_PORT, CONNECTIONS);
+      expect(opened.filter((connection) => connection.error !== null)).toEqual([]);
+      expect(opened.filter((connection) => connection.target === 't4').length).toBeGreaterThan(
+        CONNECTIONS / 10,
+      );
+      joined.set(family, opened);
+    }
+
+    // Target 2 leaves: only its connections move (re-hashed to a survivor, which resets them).
+    await lb.setActive([1, 3, 4]);
+    for (const { family, vip } of families) {
+      for (const group of ['original', 'joined']) {
+        const before = (group === 'original' ? original : joined).get(family) ?? [];
+        const replies = await client.tcpPing(`${group}-${family}`);
+        expect(replies.map(({ target, error }) => ({ target, error }))).toEqual(
+          before.map(({ target }) =>
+            target === 't2' ? { target: null, error: 'reset' } : { target, error: null },
+          ),
+        );
+      }
+      const opened = await client.tcpOpen(`left-${family}`, vip, TCP_PORT, CONNECTIONS);
+      expect(opened.filter((connection) => connection.error !== null)).toEqual([]);
+      expect(new Set(opened.map((connection) => connection.target))).toEqual(new Set(['t1', 't3', 't4']));
+    }
+  }, 90_000);
+});
+
+function tcpFlow(source: string, destination: string, connection: TcpResult) {
+  return {
+    source,
+    destination,
+    protocol: 'tcp' as const,
+    sourcePort: connection.port ?? 0,
+    destinationPort: TCP_PORT,
+  };
+}
