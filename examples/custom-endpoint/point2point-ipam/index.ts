@@ -1,0 +1,1 @@
+export { point2pointIpam, type Point2PointIpam } from './server.js';
