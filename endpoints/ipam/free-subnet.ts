@@ -13,7 +13,7 @@ export interface AddressRange {
 export function findFreeSubnet(
   pool: IpPrefix,
   length: number,
-  taken: readonly AddressRange[],
+  taken: Iterable<AddressRange>,
 ): IpPrefix | undefined {
   const size = 1n << BigInt(familyBits(pool.family) - length);
   const poolEnd = prefixEnd(pool);

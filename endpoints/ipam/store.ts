@@ -1,8 +1,9 @@
 /**
- * The IPAM's allocations in SQLite. Every allocation runs in one IMMEDIATE transaction (search and
- * insert together) with synchronous=FULL, so two allocations never see the same free block, even from
- * two processes sharing the file, and an allocation that was answered survives a crash or power loss.
- * Addresses are stored as fixed-width hex, whose text order is their numeric order.
+ * The IPAM's allocations in SQLite, one row per subnet, written with synchronous=FULL so an allocation
+ * that was answered survives a killed process and a power loss. The file is locked for one process:
+ * the allocator indexes the allocated space in memory, and a second IPAM on the same file would not
+ * see the first one's allocations. Addresses are also stored as fixed-width hex, whose text order is
+ * their numeric order, for queries by range.
  */
 import {
   familyBits,
@@ -14,7 +15,6 @@ import {
   type IpPrefix,
   type SqliteDatabase,
 } from '../../sdk/services/common/index.js';
-import type { AddressRange } from './free-subnet.js';
 
 export interface Allocation {
   readonly pool: IpPrefix;
@@ -68,10 +68,6 @@ export class SqliteAllocationStore {
       byOwner: db.prepare<[string, number, string], Row>(
         'SELECT pool, subnet, owner, created_at FROM allocations WHERE pool = ? AND prefix_length = ? AND owner = ?',
       ),
-      taken: db.prepare<[number, string, string], { start_hex: string; end_hex: string }>(
-        `SELECT start_hex, end_hex FROM allocations
-         WHERE family = ? AND start_hex <= ? AND end_hex >= ? ORDER BY start_hex`,
-      ),
       insert: db.prepare(
         `INSERT INTO allocations (pool, subnet, family, start_hex, end_hex, prefix_length, owner, created_at)
          VALUES (@pool, @subnet, @family, @start, @end, @length, @owner, @createdAt)`,
@@ -83,35 +79,28 @@ export class SqliteAllocationStore {
     };
   }
 
-  /** Opens (or creates) the database; several IPAM processes may share it. */
+  /** Opens (or creates) the database, locked for this process. */
   static open(path: string): SqliteAllocationStore {
     return new SqliteAllocationStore(
       openDatabase({
         path,
         what: 'IPAM database',
         synchronous: 'FULL',
-        exclusive: false,
+        exclusive: true,
         schema: SCHEMA,
         version: 1,
       }),
     );
   }
 
-  /** Runs `work` in one IMMEDIATE transaction: all of it is stored, or none of it. */
+  /** Runs `work` in one transaction: all its writes are stored with one disk sync, or none. */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work).immediate();
+    return this.db.transaction(work)();
   }
 
   byOwner(pool: IpPrefix, length: number, owner: string): Allocation | undefined {
     const row = this.statements.byOwner.get(formatPrefix(pool), length, owner);
     return row && toAllocation(row);
-  }
-
-  /** Allocated ranges of the pool's family that overlap the pool, by start. */
-  takenWithin(pool: IpPrefix): AddressRange[] {
-    return this.statements.taken
-      .all(pool.family, hex(pool.family, prefixEnd(pool)), hex(pool.family, pool.network))
-      .map((row) => ({ start: BigInt(`0x${row.start_hex}`), end: BigInt(`0x${row.end_hex}`) }));
   }
 
   insert(allocation: Allocation): void {

@@ -10,7 +10,12 @@ import {
   prefixesOverlap,
   type IpPrefix,
 } from '../../../sdk/services/common/index.js';
-import { SqliteAllocationStore, SubnetAllocator, findFreeSubnet } from '../../../endpoints/ipam/index.js';
+import {
+  AllocatedSpace,
+  SqliteAllocationStore,
+  SubnetAllocator,
+  findFreeSubnet,
+} from '../../../endpoints/ipam/index.js';
 import { FakeClock } from './fake-clock.js';
 
 function range(cidr: string): { start: bigint; end: bigint } {
@@ -172,5 +177,49 @@ describe('subnet allocator', () => {
     const covered = subnets.reduce((sum, subnet) => sum + (1n << BigInt(32 - subnet.length)), 0n);
     expect(covered).toBe(4096n);
     expect(refused).toBeGreaterThan(0);
+  });
+});
+
+describe('allocated space index', () => {
+  it('merges neighbours, splits on removal, and agrees with a brute-force model', () => {
+    const pool = parsePrefix('10.0.0.0/22');
+    const space = new AllocatedSpace();
+    const held = new Map<string, IpPrefix>();
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let step = 0; step < 2000; step++) {
+      if (held.size > 0 && random(3) === 0) {
+        const keys = [...held.keys()];
+        const key = keys[random(keys.length)] as string;
+        space.remove(held.get(key) as IpPrefix);
+        held.delete(key);
+        continue;
+      }
+      const length = 24 + random(9);
+      const found = space.findFree(pool, length);
+      // Brute force: the lowest aligned block of that length that overlaps nothing held.
+      const size = 1n << BigInt(32 - length);
+      let expected: IpPrefix | undefined;
+      for (let network = pool.network; network < pool.network + 1024n && !expected; network += size) {
+        const candidate: IpPrefix = { family: 4, network, length };
+        if (![...held.values()].some((subnet) => prefixesOverlap(subnet, candidate))) expected = candidate;
+      }
+      expect(found && formatPrefix(found)).toBe(expected && formatPrefix(expected));
+      if (found) {
+        space.add(found);
+        held.set(formatPrefix(found), found);
+      }
+    }
+    // Merged ranges: never more than the allocations, and one when everything is held contiguously.
+    expect(space.rangeCount).toBeLessThanOrEqual(held.size);
+    for (const subnet of held.values()) space.remove(subnet);
+    expect(space.rangeCount).toBe(0);
+    for (let i = 0; i < 4; i++) space.add(parsePrefix(`10.0.${i}.0/24`));
+    expect(space.rangeCount).toBe(1);
+    space.remove(parsePrefix('10.0.1.0/24'));
+    expect(space.rangeCount).toBe(2);
   });
 });
