@@ -11,7 +11,7 @@ export {
 } from './model.js';
 export { formatMeridioConf, parseMeridioConf, validateVips } from './parse.js';
 export type { ConfigNotice, ConfigSource, ConfigUpdate } from './source.js';
-export type { BackoffOptions } from './backoff.js';
+export { Backoff, type BackoffOptions } from './backoff.js';
 export { type FileConfigSourceOptions, fileConfigSource } from './file-source.js';
 export { readConfigFile, writeConfigFile } from './file-io.js';
 export { type KubeConfigOptions, loadKubeConfig, namespaceOf } from './kubeconfig.js';
