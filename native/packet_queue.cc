@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <future>
 
 #include "flow_key.h"
 
@@ -195,7 +196,14 @@ void PacketQueue::Configure() {
         const nlmsgerr* answer = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(header));
         if (answer->error != 0) {
           table_.Leave(options_.readerSlot);
-          throw QueueError(kSteps[step], -answer->error);
+          int error = -answer->error;
+          // The kernel answers EPERM both without CAP_NET_ADMIN and when another socket holds the
+          // queue; the namespace's queue list tells the two apart.
+          uint32_t holder = 0;
+          if (step == 0 && error == EPERM && FindQueueHolder(&holder)) {
+            throw QueueError("bind the queue (held by netlink port " + std::to_string(holder) + ")", EBUSY);
+          }
+          throw QueueError(kSteps[step], error);
         }
         acknowledged++;
         continue;
@@ -209,7 +217,10 @@ void PacketQueue::Configure() {
 
 void PacketQueue::Start(PacketCallback callback) {
   callback_ = std::move(callback);
-  worker_ = std::thread([this] { Run(); });
+  std::promise<void> started;
+  std::future<void> running = started.get_future();
+  worker_ = std::thread([this, &started] { Run(&started); });
+  running.wait();  // so stats() finds the thread's namespace view right away
 }
 
 void PacketQueue::Close() {
@@ -224,10 +235,11 @@ void PacketQueue::Close() {
   netnsFd_ = -1;
 }
 
-void PacketQueue::Run() {
+void PacketQueue::Run(std::promise<void>* started) {
   // Only so /proc/<tid>/net shows the queue's namespace (the socket is already bound to it).
   if (netnsFd_ >= 0) setns(netnsFd_, CLONE_NEWNET);
   workerTid_.store(static_cast<int>(syscall(SYS_gettid)));
+  started->set_value();
 
   const uint32_t batch = options_.batchSize;
   const size_t datagramBytes = options_.copyRange + 2048;
@@ -356,6 +368,24 @@ void PacketQueue::SendVerdict(uint32_t packetId, uint16_t identifier) {
     verdict.Add(options_.queue, packetId, NF_ACCEPT, options_.fwmarkOffset + identifier, true);
   }
   Flush(&verdict);
+}
+
+bool PacketQueue::FindQueueHolder(uint32_t* portId) const {
+  FILE* file = std::fopen("/proc/thread-self/net/netfilter/nfnetlink_queue", "re");
+  if (file == nullptr) return false;
+  unsigned queue, holder, total, mode, range, queueDropped, userDropped, sequence;
+  int one;
+  bool found = false;
+  while (std::fscanf(file, "%u %u %u %u %u %u %u %u %d", &queue, &holder, &total, &mode, &range, &queueDropped,
+                     &userDropped, &sequence, &one) == 9) {
+    if (queue == options_.queue && holder != portId_) {
+      *portId = holder;
+      found = true;
+      break;
+    }
+  }
+  std::fclose(file);
+  return found;
 }
 
 KernelQueueStats PacketQueue::ReadKernelStats() const {

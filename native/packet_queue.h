@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -97,7 +98,9 @@ class PacketQueue {
  private:
   class VerdictBuffer;
   void Configure();
-  void Run();
+  // Another socket's port id if it holds our queue number (read in the queue's namespace).
+  bool FindQueueHolder(uint32_t* portId) const;
+  void Run(std::promise<void>* started);
   void HandleDatagram(const uint8_t* data, size_t length, const TableSnapshot* table, VerdictBuffer* out);
   bool Flush(VerdictBuffer* out);
 

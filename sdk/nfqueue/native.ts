@@ -83,8 +83,15 @@ export interface NativeSetupError extends Error {
   step: string;
 }
 
+/** Not `instanceof Error`: the addon's errors come from Node's main realm, which a vm context (jest) does not share. */
 export function isNativeSetupError(error: unknown): error is NativeSetupError {
-  return error instanceof Error && typeof (error as Partial<NativeSetupError>).step === 'string';
+  const candidate = error as Partial<NativeSetupError> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.step === 'string' &&
+    typeof candidate.code === 'string'
+  );
 }
 
 let loaded: NativeBinding | undefined;
