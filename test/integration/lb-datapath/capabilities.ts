@@ -39,11 +39,13 @@ export function withoutCapability<T>(capability: number, work: () => T): T {
   const reduced: CapabilitySets = { d: original.d.map((sets) => ({ ...sets })) };
   reduced.d[capability >> 5].effective &= ~(1 << (capability & 31));
   if (libc().capset(header, reduced) !== 0) throw new Error(`capset failed (errno ${koffi.errno()})`);
+  let result: T;
   try {
-    return work();
+    result = work();
   } finally {
-    if (libc().capset(header, original) !== 0) {
-      throw new Error(`restoring the capabilities failed (errno ${koffi.errno()})`);
-    }
+    // Raised again even when work() threw; a failure here would leave the thread without the capability.
+    const restored = libc().capset(header, original) === 0;
+    if (!restored) process.emitWarning(`restoring the capabilities failed (errno ${koffi.errno()})`);
   }
+  return result;
 }
