@@ -5,9 +5,9 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
-import { CancelledError, sleep, type Clock } from '../../core/index.js';
+import { CancelledError, Code, codeOf, sleep, type Clock } from '../../core/index.js';
+import { fromGrpcError } from '../../grpc/index.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
-import { fromGrpcError, isUnavailable } from './grpc-status.js';
 
 export interface CallOptions {
   readonly signal?: AbortSignal;
@@ -36,7 +36,6 @@ function abortReason(signal: AbortSignal): unknown {
 
 /** Runs one unary call; a failure becomes a MeridioError with the server's code and sentence. */
 export function unaryCall<T>(
-  what: string,
   start: (options: grpc.CallOptions, callback: grpc.requestCallback<T>) => grpc.ClientUnaryCall,
   options: CallOptions = {},
 ): Promise<T> {
@@ -47,7 +46,7 @@ export function unaryCall<T>(
     const call = start({ deadline: Date.now() + (options.timeoutMs ?? 10_000) }, (error, response) => {
       signal?.removeEventListener('abort', onAbort);
       if (signal?.aborted) reject(abortReason(signal));
-      else if (error || response === undefined) reject(fromGrpcError(error, what));
+      else if (error || response === undefined) reject(fromGrpcError(error));
       else resolve(response);
     });
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -72,7 +71,7 @@ export async function retryWhileUnavailable<T>(attempt: () => Promise<T>, option
     try {
       return await attempt();
     } catch (error) {
-      if (!isUnavailable(error) || options.signal?.aborted) throw error;
+      if (codeOf(error) !== Code.UNAVAILABLE || options.signal?.aborted) throw error;
       const delayMs = backoffDelay(failures, options.backoff);
       options.logger?.debug({ what: options.what, delayMs, error }, 'service unavailable; retrying');
       await sleep(options.clock, delayMs, options.signal);

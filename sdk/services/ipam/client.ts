@@ -8,9 +8,10 @@ import type { Logger } from 'pino';
 
 import { ipamApi } from '../../../proto/index.js';
 import type { IpamServiceClient } from '../../../proto/gen/ipam/IpamService.js';
+import type { Empty__Output } from '../../../proto/gen/google/protobuf/Empty.js';
 import type { Subnet__Output } from '../../../proto/gen/ipam/Subnet.js';
 import { systemClock, type Clock } from '../../core/index.js';
-import { parseServiceAddress } from '../../grpc/address.js';
+import { parseServiceAddress } from '../../grpc/index.js';
 import {
   clientChannelOptions,
   formatPrefix,
@@ -75,11 +76,7 @@ export function createIpamClient(options: IpamClientOptions): IpamClient {
       const subnet = await retry(
         what,
         () =>
-          unaryCall<Subnet__Output>(
-            what,
-            (call, done) => grpcClient.Allocate(message, call, done),
-            callOptions,
-          ),
+          unaryCall<Subnet__Output>((call, done) => grpcClient.Allocate(message, call, done), callOptions),
         callOptions.signal,
       );
       return formatPrefix(subnetToPrefix(subnet, 'allocated subnet'));
@@ -92,7 +89,7 @@ export function createIpamClient(options: IpamClientOptions): IpamClient {
       const what = `Release ${request.subnet} to ${request.pool}`;
       await retry(
         what,
-        () => unaryCall(what, (call, done) => grpcClient.Release(message, call, done), callOptions),
+        () => unaryCall<Empty__Output>((call, done) => grpcClient.Release(message, call, done), callOptions),
         callOptions.signal,
       );
     },

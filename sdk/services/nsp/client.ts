@@ -11,14 +11,8 @@ import type { GetTargetsResponse__Output } from '../../../proto/gen/nsp/GetTarge
 import type { NetworkServicePlateformServiceClient } from '../../../proto/gen/nsp/NetworkServicePlateformService.js';
 import type { Target__Output } from '../../../proto/gen/nsp/Target.js';
 import { Code, codeOf, systemClock, type Clock } from '../../core/index.js';
-import { parseServiceAddress } from '../../grpc/address.js';
-import {
-  clientChannelOptions,
-  fromGrpcError,
-  unaryCall,
-  type BackoffOptions,
-  type CallOptions,
-} from '../common/index.js';
+import { fromGrpcError, parseServiceAddress } from '../../grpc/index.js';
+import { clientChannelOptions, unaryCall, type BackoffOptions, type CallOptions } from '../common/index.js';
 import { SNAPSHOT_SIZE_HEADER, toWireTarget, type TargetEvent } from './protocol.js';
 import type { NspTarget } from './target.js';
 
@@ -81,7 +75,7 @@ function openMonitor(grpcClient: NetworkServicePlateformServiceClient): MonitorS
         }
       } catch (error) {
         if (cancelled && codeOf(error) === Code.CANCELLED) return;
-        throw fromGrpcError(error, 'Monitor');
+        throw fromGrpcError(error);
       }
     },
   };
@@ -101,23 +95,14 @@ export function createNspClient(options: NspClientOptions): NspClient {
     backoff: options.backoff,
     async register(target, callOptions) {
       const message = toWireTarget(target);
-      await unaryCall<Empty__Output>(
-        'Register',
-        (call, done) => grpcClient.Register(message, call, done),
-        callOptions,
-      );
+      await unaryCall<Empty__Output>((call, done) => grpcClient.Register(message, call, done), callOptions);
     },
     async unregister(target, callOptions) {
       const message = toWireTarget(target, 'Unregister');
-      await unaryCall<Empty__Output>(
-        'Unregister',
-        (call, done) => grpcClient.Unregister(message, call, done),
-        callOptions,
-      );
+      await unaryCall<Empty__Output>((call, done) => grpcClient.Unregister(message, call, done), callOptions);
     },
     async getTargets(callOptions) {
       const response = await unaryCall<GetTargetsResponse__Output>(
-        'GetTargets',
         (call, done) => grpcClient.GetTargets({}, call, done),
         callOptions,
       );

@@ -22,8 +22,8 @@ export interface TargetWatcher extends AsyncIterable<TargetChange> {
   readonly synced: Promise<void>;
   /** The current view. */
   targets(): NspTarget[];
-  /** How many times the watcher has connected (1 after the first connect). */
-  readonly connections: number;
+  /** How many full views the watcher has received: 1 after the first connect, +1 after each reconnect. */
+  readonly syncs: number;
   /** Stops watching; iteration ends after the changes already emitted. */
   close(): void;
 }
@@ -66,7 +66,7 @@ class ResyncingWatcher implements TargetWatcher {
   private stream: MonitorStream | undefined;
   private markSynced!: () => void;
   readonly synced = new Promise<void>((resolve) => (this.markSynced = resolve));
-  connections = 0;
+  syncs = 0;
 
   constructor(private readonly client: NspClient) {
     this.logger = client.logger?.child({ component: 'nsp-watcher' });
@@ -119,7 +119,6 @@ class ResyncingWatcher implements TargetWatcher {
       }
       snapshotSize = 0;
     }
-    this.connections++;
     let receivedAny = false;
     let pending = snapshotSize;
     if (pending === 0) this.resync(fresh);
@@ -145,10 +144,8 @@ class ResyncingWatcher implements TargetWatcher {
       else if (!sameTarget(old, target)) changes.push({ kind: 'updated', target, previous: old });
     }
     this.view = fresh;
-    this.logger?.info(
-      { targets: fresh.size, changes: changes.length, connection: this.connections },
-      'NSP view synced',
-    );
+    this.syncs++;
+    this.logger?.info({ targets: fresh.size, changes: changes.length, syncs: this.syncs }, 'NSP view synced');
     for (const change of changes) this.queue.push(change);
     this.markSynced();
   }
