@@ -1,4 +1,4 @@
-import { cloneConnection, cloneRequest } from '../connection.js';
+import { copyMessage } from '../copy/index.js';
 import type { Context } from '../context.js';
 import type { Next } from '../element.js';
 import { InvalidArgumentError, messageOf } from '../errors.js';
@@ -114,8 +114,13 @@ export class Begin {
       throw error;
     }
     if (this.settings.side === 'server') returned.state = State.UP;
-    record.request = { ...cloneRequest(request), connection: cloneConnection(returned) };
-    record.returned = cloneConnection(returned);
+    // Copies: the caller and the elements before begin go on changing the objects they hold.
+    record.request = {
+      connection: copyMessage(returned),
+      mechanism_preferences: copyMessage(request.mechanism_preferences),
+    };
+    // Only the client's merge compares against what was returned.
+    record.returned = this.settings.side === 'client' ? copyMessage(returned) : undefined;
     record.next = next;
     record.requestCtx = ctx;
     record.established = true;
@@ -130,7 +135,7 @@ export class Begin {
       // The caller's copy may be stale; the chain closes what it last returned.
       await next.close(
         ctx.withValue(eventFactoryKey, record.factory),
-        cloneConnection(record.request.connection),
+        copyMessage(record.request.connection),
       );
     } finally {
       this.forget(record);
@@ -141,7 +146,7 @@ export class Begin {
   private async closeForReselect(record: ConnectionRecord, next: Next): Promise<void> {
     const [ctx, cancel] = this.eventContext(record);
     try {
-      await next.close(ctx, cloneConnection(record.request!.connection!));
+      await next.close(ctx, copyMessage(record.request!.connection!));
     } catch (error) {
       ctx.logger.warn(
         { connectionId: record.id, error: messageOf(error) },
@@ -171,7 +176,7 @@ export class Begin {
   private async closeEvent(ctx: Context, record: ConnectionRecord): Promise<void> {
     ctx.logger.debug({ connectionId: record.id }, 'begin: close event');
     try {
-      await record.next.close(ctx, cloneConnection(record.request!.connection!));
+      await record.next.close(ctx, copyMessage(record.request!.connection!));
     } finally {
       this.forget(record);
     }
@@ -179,10 +184,10 @@ export class Begin {
 
   private async requestEvent(ctx: Context, record: ConnectionRecord, reselect: boolean): Promise<void> {
     ctx.logger.debug({ connectionId: record.id, reselect }, 'begin: request event');
-    const request = cloneRequest(record.request!);
+    const request = copyMessage(record.request!);
     if (reselect && this.settings.side === 'client') {
       try {
-        await record.next.close(ctx, cloneConnection(request.connection!));
+        await record.next.close(ctx, copyMessage(request.connection!));
       } catch (error) {
         ctx.logger.debug(
           { connectionId: record.id, error: messageOf(error) },
@@ -192,7 +197,7 @@ export class Begin {
       this.settings.reselect(request);
     }
     const returned = await record.next.request(ctx, request);
-    record.request!.connection = { ...cloneConnection(returned), state: State.UP };
+    record.request!.connection = { ...copyMessage(returned), state: State.UP };
   }
 
   private eventContext(record: ConnectionRecord): ReturnType<typeof eventContext> {

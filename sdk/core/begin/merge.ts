@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 
-import { cloneConnection } from '../connection.js';
+import { copyMessage } from '../copy/index.js';
 import type { Connection, ConnectionContext } from '../types.js';
 
 /**
@@ -13,7 +13,7 @@ export function mergeConnection(
   requested: Connection,
   current: Connection,
 ): Connection {
-  const merged = cloneConnection(current);
+  const merged = copyMessage(current);
   if (returned.network_service_endpoint_name !== requested.network_service_endpoint_name) {
     merged.network_service_endpoint_name = requested.network_service_endpoint_name;
   }
@@ -26,12 +26,12 @@ function mergeContext(
   requested: ConnectionContext | null,
   current: ConnectionContext | null,
 ): ConnectionContext | null {
-  if (current === null) return requested === null ? null : structuredClone(requested);
-  const merged = structuredClone(current);
+  if (current === null) return requested === null ? null : copyMessage(requested);
+  const merged = copyMessage(current);
   if (isDeepStrictEqual(returned, requested)) return merged;
-  merged.ip_context = structuredClone(requested?.ip_context ?? null);
-  merged.ethernet_context = structuredClone(requested?.ethernet_context ?? null);
-  merged.dns_context = structuredClone(requested?.dns_context ?? null);
+  merged.ip_context = copyMessage(requested?.ip_context ?? null);
+  merged.ethernet_context = copyMessage(requested?.ethernet_context ?? null);
+  merged.dns_context = copyMessage(requested?.dns_context ?? null);
   merged.MTU = requested?.MTU ?? 0;
   merged.extra_context = mergeExtraContext(
     returned?.extra_context ?? {},

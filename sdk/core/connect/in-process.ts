@@ -1,6 +1,6 @@
 import { runClose, runRequest } from '../chain.js';
-import { cloneConnection, cloneRequest } from '../connection.js';
 import { type CancelFunction, Context } from '../context.js';
+import { copyMessage } from '../copy/index.js';
 import type { NetworkServiceClient, NetworkServiceServer } from '../element.js';
 
 /**
@@ -38,7 +38,7 @@ export function connectInProcess(endpoint: NetworkServiceServer): NetworkService
     request: async (ctx, request) => {
       const [remote, done] = acrossBoundary(ctx);
       try {
-        return cloneConnection(await runRequest(endpoint, remote, cloneRequest(request)));
+        return copyMessage(await runRequest(endpoint, remote, copyMessage(request)));
       } finally {
         done();
       }
@@ -46,7 +46,7 @@ export function connectInProcess(endpoint: NetworkServiceServer): NetworkService
     close: async (ctx, connection) => {
       const [remote, done] = acrossBoundary(ctx);
       try {
-        await runClose(endpoint, remote, cloneConnection(connection));
+        await runClose(endpoint, remote, copyMessage(connection));
       } finally {
         done();
       }

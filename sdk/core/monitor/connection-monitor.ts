@@ -1,4 +1,4 @@
-import { cloneConnection } from '../connection.js';
+import { copyMessage } from '../copy/index.js';
 import type { Connection, ConnectionEvent } from '../types.js';
 import { matchesSelector, type MonitorSelector } from './selector.js';
 
@@ -18,7 +18,7 @@ export interface ConnectionMonitor {
 
 function eventOf(type: ConnectionEventType, connections: readonly Connection[]): ConnectionEvent {
   const byId: Record<string, Connection> = {};
-  for (const connection of connections) byId[connection.id] = cloneConnection(connection);
+  for (const connection of connections) byId[connection.id] = copyMessage(connection);
   return { type, connections: byId };
 }
 
@@ -106,17 +106,16 @@ export class ConnectionHub implements ConnectionMonitor {
   }
 
   connections(selector: MonitorSelector = {}): Connection[] {
-    return [...this.current.values()]
-      .filter((c) => matchesSelector(c, selector))
-      .map((c) => cloneConnection(c));
+    return [...this.current.values()].filter((c) => matchesSelector(c, selector)).map((c) => copyMessage(c));
   }
 
-  has(id: string): boolean {
-    return this.current.has(id);
+  /** The connection as last reported (not a copy: callers must not change it). */
+  held(id: string): Connection | undefined {
+    return this.current.get(id);
   }
 
   update(connection: Connection): void {
-    this.current.set(connection.id, cloneConnection(connection));
+    this.current.set(connection.id, copyMessage(connection));
     for (const subscription of this.subscriptions) subscription.offer('UPDATE', [connection]);
   }
 

@@ -1,4 +1,3 @@
-import { cloneConnection } from '../connection.js';
 import type { NetworkServiceServer } from '../element.js';
 import { type Connection, State } from '../types.js';
 import { type ConnectionMonitor, ConnectionHub } from './connection-monitor.js';
@@ -25,14 +24,14 @@ export function monitorServer(options: MonitorServerOptions = {}): MonitorServer
     name: 'monitor',
     monitor: hub,
     request: async (ctx, request, next) => {
-      const requested: Connection | null = request.connection;
-      const held = requested !== null && hub.has(requested.id);
-      const before = held ? cloneConnection(requested) : undefined;
+      const id = request.connection?.id ?? '';
       let connection: Connection;
       try {
         connection = await next.request(ctx, request);
       } catch (error) {
-        if (before !== undefined) hub.update({ ...before, state: State.DOWN });
+        // A failed refresh: the connection as last reported, now DOWN.
+        const held = hub.held(id);
+        if (held !== undefined) hub.update({ ...held, state: State.DOWN });
         throw error;
       }
       hub.update(connection);

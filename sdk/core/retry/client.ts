@@ -1,6 +1,6 @@
 import { sleep } from '../clock.js';
-import { cloneConnection, cloneRequest } from '../connection.js';
 import type { Context } from '../context.js';
+import { copyMessage } from '../copy/index.js';
 import type { NetworkServiceClient, Next } from '../element.js';
 import { Code, codeOf, InvalidArgumentError, messageOf } from '../errors.js';
 
@@ -72,8 +72,8 @@ export function retryClient(client: NetworkServiceClient, options: RetryOptions 
     kind: 'client',
     name: `retry(${client.name})`,
     request: (ctx, request, next: Next) =>
-      retrying(ctx, 'request', settings, (tryCtx) => client.request(tryCtx, cloneRequest(request), next)),
+      retrying(ctx, 'request', settings, (tryCtx) => client.request(tryCtx, copyMessage(request), next)),
     close: (ctx, connection, next: Next) =>
-      retrying(ctx, 'close', settings, (tryCtx) => client.close(tryCtx, cloneConnection(connection), next)),
+      retrying(ctx, 'close', settings, (tryCtx) => client.close(tryCtx, copyMessage(connection), next)),
   };
 }

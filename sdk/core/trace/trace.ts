@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 
 import { type Context, contextKey } from '../context.js';
+import { copyMessage } from '../copy/index.js';
 import type { NetworkServiceClient, NetworkServiceServer, Next } from '../element.js';
 import { codeOf, messageOf } from '../errors.js';
 import type { Connection, NetworkServiceRequest } from '../types.js';
@@ -29,7 +30,7 @@ export function isTracing(ctx: Context): boolean {
 }
 
 function snapshot(value: unknown): unknown {
-  return value === undefined ? undefined : structuredClone(value);
+  return value === undefined ? undefined : copyMessage(value);
 }
 
 /** Runs one element of a chain with tracing; only called when `isTracing(ctx)`. */

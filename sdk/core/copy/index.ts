@@ -1,0 +1,19 @@
+/**
+ * Deep copies of decoded protobuf messages (plain objects, arrays, strings, numbers, booleans, null, and
+ * Buffers for bytes fields). An order of magnitude faster than `structuredClone` on a Connection, which
+ * matters because begin and monitor copy one on every Request. New proto fields are copied without
+ * changes here.
+ */
+export function copyMessage<T>(message: T): T {
+  return copyValue(message) as T;
+}
+
+function copyValue(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyValue);
+  if (ArrayBuffer.isView(value))
+    return Buffer.from(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = copyValue((value as Record<string, unknown>)[key]);
+  return copy;
+}
