@@ -5,6 +5,7 @@ import {
   type Connection,
   type ConnectionInit,
   type Context,
+  copyMessage,
   defineClient,
   metadataClient,
   namedChainClient,
@@ -82,9 +83,8 @@ export function newClient(options: ClientOptions): Client {
     element,
     // Copies first: the chain edits the request in place and the caller keeps its own objects. The
     // casts admit complete messages, whose null message fields newRequest/newConnection handle.
-    request: (ctx, request = {}) =>
-      runRequest(element, ctx, newRequest(structuredClone(request) as RequestInit)),
+    request: (ctx, request = {}) => runRequest(element, ctx, newRequest(copyMessage(request) as RequestInit)),
     close: (ctx, connection) =>
-      runClose(element, ctx, newConnection(structuredClone(connection) as ConnectionInit)),
+      runClose(element, ctx, newConnection(copyMessage(connection) as ConnectionInit)),
   };
 }
