@@ -81,7 +81,7 @@ export function namedChainClient(name: string, ...elements: NetworkServiceClient
 }
 
 /** Runs a Request through an element with the tail after it (the way an adapter or a user calls a chain). */
-export function runRequest(
+export async function runRequest(
   element: AnyElement,
   ctx: Context,
   request: NetworkServiceRequest,
@@ -90,6 +90,6 @@ export function runRequest(
 }
 
 /** Runs a Close through an element with the tail after it. */
-export function runClose(element: AnyElement, ctx: Context, connection: Connection): Promise<void> {
+export async function runClose(element: AnyElement, ctx: Context, connection: Connection): Promise<void> {
   return element.close(ctx, connection, tail);
 }

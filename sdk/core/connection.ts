@@ -1,3 +1,4 @@
+import { copyMessage } from './copy/index.js';
 import type {
   Connection,
   ConnectionContext,
@@ -11,7 +12,8 @@ import type {
 
 /** Partial shapes accepted where a caller builds a connection or request by hand. */
 export type ConnectionInit = Partial<Omit<Connection, 'context' | 'path' | 'mechanism'>> & {
-  context?: Partial<Omit<ConnectionContext, 'ip_context'>> & { ip_context?: Partial<IPContext> | null };
+  context?:
+    (Partial<Omit<ConnectionContext, 'ip_context'>> & { ip_context?: Partial<IPContext> | null }) | null;
   path?: Partial<Path> | null;
   mechanism?: Partial<Mechanism> | null;
 };
@@ -88,11 +90,11 @@ export function newRequest(init: RequestInit = {}): NetworkServiceRequest {
 }
 
 export function cloneConnection(connection: Connection): Connection {
-  return structuredClone(connection);
+  return copyMessage(connection);
 }
 
 export function cloneRequest(request: NetworkServiceRequest): NetworkServiceRequest {
-  return structuredClone(request);
+  return copyMessage(request);
 }
 
 /** The connection's context, created if missing. */

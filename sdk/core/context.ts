@@ -119,6 +119,14 @@ export class Context {
     return detached.withTimeout(budget);
   }
 
+  /**
+   * The same values, logger and clock, without this context's signal and deadline: for work that outlives
+   * the call that started it (events replayed by `begin`, background loops).
+   */
+  detach(): Context {
+    return new Context(new AbortController().signal, undefined, this.logger, this.clock, this.values);
+  }
+
   /** Milliseconds until the deadline, or undefined when there is none. */
   remainingMs(): number | undefined {
     return this.deadline === undefined ? undefined : this.deadline - this.clock.now();

@@ -81,10 +81,8 @@ export function newClient(options: ClientOptions): Client {
   return {
     name,
     element,
-    // Copies first: the chain edits the request in place and the caller keeps its own objects. The
-    // casts admit complete messages, whose null message fields newRequest/newConnection handle.
-    request: (ctx, request = {}) => runRequest(element, ctx, newRequest(copyMessage(request) as RequestInit)),
-    close: (ctx, connection) =>
-      runClose(element, ctx, newConnection(copyMessage(connection) as ConnectionInit)),
+    // Copies first: the chain edits the request in place and the caller keeps its own objects.
+    request: (ctx, request = {}) => runRequest(element, ctx, newRequest(copyMessage(request))),
+    close: (ctx, connection) => runClose(element, ctx, newConnection(copyMessage(connection))),
   };
 }

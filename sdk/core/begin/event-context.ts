@@ -10,11 +10,7 @@ export function eventContext(
   timeoutMs: number,
   lifetime: AbortSignal | undefined,
 ): [Context, CancelFunction] {
-  // `postpone` keeps values, logger and clock and drops the signal; on a context whose deadline has
-  // passed it grants exactly its fallback budget, which is the event timeout we want.
-  const [expired, cancelExpired] = requestCtx.withDeadline(0);
-  cancelExpired();
-  const [detached, cancelDetached] = expired.postpone(timeoutMs);
+  const [detached, cancelDetached] = requestCtx.detach().withTimeout(timeoutMs);
   const [ctx, cancel] = detached.withCancel();
   const onLifetimeEnd = (): void => cancel(lifetime?.reason);
   if (lifetime?.aborted) onLifetimeEnd();
