@@ -106,7 +106,8 @@ function load(): NativeBinding {
   const found = candidates.find((candidate) => existsSync(candidate));
   if (found === undefined) {
     throw new NativeAddonMissingError(
-      `The NFQUEUE addon is not built: none of ${candidates.join(', ')} exists; ` +
+      `The NFQUEUE addon is not built: ${candidates[0]} does not exist` +
+        (candidates.length > 1 ? `, nor does ${ADDON_FILE} in any directory above; ` : '; ') +
         `run "npm run build:native" (node-gyp rebuild; needs libnetfilter-queue-dev and libmnl-dev).`,
     );
   }
@@ -119,10 +120,13 @@ function load(): NativeBinding {
   }
 }
 
-/** The repository root is 2 levels above this file in the sources and 3 levels above it in dist/. */
+/** The repository root holds build/Release: look in every directory above this file (sources, dist/, …). */
 function addonCandidates(): string[] {
   const override = process.env[ADDON_PATH_VARIABLE];
   if (override !== undefined && override !== '') return [resolve(override)];
-  const here = dirname(fileURLToPath(import.meta.url));
-  return [resolve(here, '..', '..', ADDON_FILE), resolve(here, '..', '..', '..', ADDON_FILE)];
+  const candidates: string[] = [];
+  for (let directory = dirname(fileURLToPath(import.meta.url)); ; directory = dirname(directory)) {
+    candidates.push(join(directory, ADDON_FILE));
+    if (dirname(directory) === directory) return candidates;
+  }
 }
