@@ -10,8 +10,7 @@ import type { Empty } from '../../proto/gen/google/protobuf/Empty.js';
 import type { GetTargetsResponse } from '../../proto/gen/nsp/GetTargetsResponse.js';
 import type { NetworkServicePlateformServiceHandlers } from '../../proto/gen/nsp/NetworkServicePlateformService.js';
 import type { Target } from '../../proto/gen/nsp/Target.js';
-import type { ServiceRegistration } from '../../sdk/grpc/server.js';
-import { toGrpcStatus } from '../../sdk/services/common/index.js';
+import { toServerStatus, type ServiceRegistration } from '../../sdk/grpc/index.js';
 import { NSP_SERVICE_NAME, SNAPSHOT_SIZE_HEADER, toWireTarget } from '../../sdk/services/nsp/index.js';
 import type { TargetRegistry } from './registry.js';
 
@@ -41,7 +40,7 @@ async function monitor(
   try {
     subscription = registry.subscribe();
   } catch (error) {
-    call.emit('error', toGrpcStatus(error));
+    call.emit('error', toServerStatus(error));
     return;
   }
   const metadata = new grpc.Metadata();
@@ -57,7 +56,7 @@ async function monitor(
     call.end();
   } catch (error) {
     logger.warn({ error }, 'monitor subscriber cut off');
-    call.emit('error', toGrpcStatus(error));
+    call.emit('error', toServerStatus(error));
   } finally {
     subscription.close();
   }
@@ -73,7 +72,7 @@ function unary<Request, Response>(
       callback(null, handle(call.request));
     } catch (error) {
       logger.debug({ method, error }, 'request refused');
-      callback(toGrpcStatus(error));
+      callback(toServerStatus(error));
     }
   };
 }

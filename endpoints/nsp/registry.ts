@@ -131,7 +131,7 @@ export class TargetRegistry {
   subscribe(): TargetSubscription {
     this.assertOpen();
     const snapshot = this.targets().map((target): TargetEvent => ({ status: 'Register', target }));
-    const subscription = new QueuedSubscription(snapshot, this.maxQueuedEvents + snapshot.length, (closed) =>
+    const subscription = new QueuedSubscription(snapshot, this.maxQueuedEvents, (closed) =>
       this.subscriptions.delete(closed),
     );
     this.subscriptions.add(subscription);

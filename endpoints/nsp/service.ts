@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 
 import { systemClock, type Clock } from '../../sdk/core/index.js';
-import { startGrpcServer, type RunningGrpcServer } from '../../sdk/grpc/server.js';
+import { startGrpcServer, type RunningGrpcServer } from '../../sdk/grpc/index.js';
 import { nspGrpcService } from './grpc-service.js';
 import { TargetRegistry } from './registry.js';
 import { SqliteTargetStore } from './store.js';

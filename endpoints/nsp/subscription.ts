@@ -25,6 +25,7 @@ export class QueuedSubscription implements TargetSubscription {
 
   constructor(
     snapshot: readonly TargetEvent[],
+    /** How far behind the live events the subscriber may fall (the snapshot comes on top). */
     private readonly maxQueued: number,
     private readonly onClose: (subscription: QueuedSubscription) => void,
   ) {
@@ -43,7 +44,7 @@ export class QueuedSubscription implements TargetSubscription {
       return;
     }
     this.queue.push(event);
-    if (this.queue.length - this.head > this.maxQueued) {
+    if (this.queue.length - this.head > this.maxQueued + this.snapshotSize) {
       this.fail(
         new ResourceExhaustedError(
           `the monitor subscriber fell more than ${this.maxQueued} events behind; reconnect to resync`,

@@ -3,7 +3,7 @@
  * builders below cover the kinds of values Meridio's images take; `parse` throws a plain Error whose
  * message completes the sentence "expected …".
  */
-import { parseServiceAddress } from '../grpc/address.js';
+import { parseServiceAddress } from '../grpc/index.js';
 import { LOG_LEVELS, isLogLevel } from '../log/index.js';
 import type { LevelWithSilent } from 'pino';
 
