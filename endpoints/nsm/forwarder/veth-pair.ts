@@ -1,0 +1,91 @@
+/**
+ * The veth pair of one connection: the client's end (named by the client's KERNEL mechanism) in the
+ * client's namespace, the endpoint's end (named by the endpoint's) in the endpoint's namespace. A pair
+ * that already exists under those names (made before a forwarder restart) is adopted, not made again;
+ * anything else under the client's name is an error, never deleted.
+ */
+import { AlreadyExistsError } from '../../../sdk/core/index.js';
+import type { LinkInfo, NetnsHandle } from '../../../sdk/kernel/index.js';
+
+export interface VethEnd {
+  readonly netns: NetnsHandle;
+  readonly name: string;
+}
+
+export interface VethPair {
+  readonly client: VethEnd;
+  readonly endpoint: VethEnd;
+  /** The client end's index, to tell our link from a later one of the same name. */
+  readonly clientIndex: number;
+  /** True when this call made it, false when it adopted an existing pair. */
+  readonly created: boolean;
+}
+
+function isPairOf(clientLink: LinkInfo, endpointLink: LinkInfo | undefined): boolean {
+  return (
+    clientLink.kind === 'veth' &&
+    endpointLink !== undefined &&
+    endpointLink.kind === 'veth' &&
+    clientLink.peerIndex === endpointLink.index &&
+    endpointLink.peerIndex === clientLink.index
+  );
+}
+
+/** Makes (or adopts) the pair, both ends up, with `mtu` when given. */
+export async function ensureVethPair(
+  client: VethEnd,
+  endpoint: VethEnd,
+  mtu: number | undefined,
+): Promise<VethPair> {
+  const existing = await client.netns.links.find(client.name);
+  if (existing !== undefined) {
+    const peer = await endpoint.netns.links.find(endpoint.name);
+    if (!isPairOf(existing, peer)) {
+      throw new AlreadyExistsError(
+        `the client's interface "${client.name}" already exists in network namespace '${client.netns.label}' and is not a veth paired with "${endpoint.name}" in '${endpoint.netns.label}': choose another interface name`,
+      );
+    }
+    if (mtu !== undefined && existing.mtu !== mtu) {
+      await client.netns.links.setMtu(existing.index, mtu);
+      await endpoint.netns.links.setMtu(peer!.index, mtu);
+    }
+    if (!existing.up) await client.netns.links.setUp(existing.index);
+    if (!peer!.up) await endpoint.netns.links.setUp(peer!.index);
+    return { client, endpoint, clientIndex: existing.index, created: false };
+  }
+  const made = await client.netns.links.createVeth({
+    name: client.name,
+    up: true,
+    ...(mtu === undefined ? {} : { mtu }),
+    peer: {
+      name: endpoint.name,
+      namespace: { path: endpoint.netns.path, label: endpoint.netns.label },
+      ...(mtu === undefined ? {} : { mtu }),
+    },
+  });
+  try {
+    await endpoint.netns.links.setUp(endpoint.name);
+  } catch (error) {
+    await client.netns.links.delete(made.index);
+    throw error;
+  }
+  return { client, endpoint, clientIndex: made.index, created: true };
+}
+
+/**
+ * Deletes the pair (deleting one end deletes both): through the client's end when it still has its
+ * name, else through the endpoint's end when that is still paired with it (the client's end was
+ * renamed). False when the pair was already gone.
+ */
+export async function removeVethPair(pair: VethPair): Promise<boolean> {
+  const clientLink = pair.client.netns.closed
+    ? undefined
+    : await pair.client.netns.links.find(pair.clientIndex);
+  if (clientLink !== undefined && clientLink.name === pair.client.name) {
+    return pair.client.netns.links.delete(clientLink.index);
+  }
+  if (pair.endpoint.netns.closed) return false;
+  const endpointLink = await pair.endpoint.netns.links.find(pair.endpoint.name);
+  if (endpointLink?.kind !== 'veth' || endpointLink.peerIndex !== pair.clientIndex) return false;
+  return pair.endpoint.netns.links.delete(endpointLink.index);
+}
