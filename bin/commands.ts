@@ -21,6 +21,11 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
   subcommand('nsp', 'NSP target registry, gRPC on :7778', () => import('../endpoints/nsp/main.js')),
   subcommand('ipam', 'IPAM subnet allocator, gRPC on :7777', () => import('../endpoints/ipam/main.js')),
   subcommand(
+    'nsm',
+    'embedded NSM: registry, manager, kernel forwarder on a unix socket',
+    () => import('../endpoints/nsm/main.js'),
+  ),
+  subcommand(
     'operator',
     'Trench controller and validating webhook',
     () => import('../endpoints/operator/main.js'),
