@@ -53,6 +53,8 @@ export interface TrenchController {
   readonly synced: Promise<void>;
   hasSynced(): boolean;
   stats(): ControllerStats;
+  /** The trench's resourceVersion that the last completed reconcile of `name` worked from. */
+  reconciledVersion(name: string): string | undefined;
   /** Stops taking work, lets the reconcile in flight finish, closes the watches. */
   stop(): Promise<void>;
 }
@@ -80,6 +82,7 @@ class Controller implements TrenchController {
   private resyncTimer: TimerHandle | undefined;
   private stopped: Promise<void> | undefined;
   private counts = { reconciles: 0, writes: 0, failures: 0 };
+  private readonly reconciled = new Map<string, string>();
 
   constructor(private readonly options: TrenchControllerOptions) {
     this.api = options.api;
@@ -127,6 +130,10 @@ class Controller implements TrenchController {
 
   stats(): ControllerStats {
     return { ...this.counts };
+  }
+
+  reconciledVersion(name: string): string | undefined {
+    return this.reconciled.get(name);
   }
 
   stop(): Promise<void> {
@@ -191,7 +198,10 @@ class Controller implements TrenchController {
   private async reconcile(name: string): Promise<void> {
     const trench = this.trenches.get(name);
     // A deleted trench needs nothing: its ConfigMap goes with it by garbage collection.
-    if (!trench || trench.metadata.deletionTimestamp) return;
+    if (!trench || trench.metadata.deletionTimestamp) {
+      this.reconciled.delete(name);
+      return;
+    }
     this.counts.reconciles++;
     const configMapName = configMapNameOf(trench);
     const configMaps = this.configMaps
@@ -222,6 +232,7 @@ class Controller implements TrenchController {
         log.info({ reason: plan.outcome.reason }, plan.outcome.message);
       }
     }
+    this.reconciled.set(name, trench.metadata.resourceVersion ?? '');
   }
 
   private execute(write: ConfigMapWrite): Promise<void> {

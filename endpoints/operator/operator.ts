@@ -45,6 +45,8 @@ export interface OperatorOptions {
   };
   /** Absent: no health endpoints. */
   readonly health?: { readonly host: string; readonly port: number };
+  /** Told when this replica starts (true) or stops (false) leading, after the controller started or stopped. */
+  readonly onLeadershipChange?: (leading: boolean) => void;
   readonly controller?: {
     readonly reconnectBackoff?: BackoffOptions;
     readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
@@ -115,11 +117,13 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     elector.start({
       onStartedLeading: () => {
         controller = startController();
+        options.onLeadershipChange?.(true);
       },
       onStoppedLeading: async () => {
         const stopping = controller;
         controller = undefined;
         await stopping?.stop();
+        options.onLeadershipChange?.(false);
       },
     });
   } else {
