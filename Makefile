@@ -6,7 +6,7 @@ APT_PACKAGES := iptables conntrack libnetfilter-queue-dev libmnl-dev iproute2 ip
 PROTO_FILES := networkservice/networkservice.proto networkservice/connection.proto \
   networkservice/connectioncontext.proto registry/registry.proto ipam/ipam.proto nsp/nsp.proto
 
-.PHONY: help deps apt build proto typecheck lint format test test-unit demo clean
+.PHONY: help deps apt build native proto typecheck lint format test demo clean
 
 help:
 	@echo "make demo   run the main job (the local demo)"
@@ -29,7 +29,13 @@ proto: $(STAMP)
 	  --grpcLib=@grpc/grpc-js --importFileExtension=.js -I proto -I proto/networkservice -O proto/gen $(PROTO_FILES) 2>&1 \
 	  | { grep -v 'not found in any of the include paths\|trace-warnings' || true; }
 
-build: deps proto
+NATIVE_ADDON := build/Release/meridio_nfqueue.node
+$(NATIVE_ADDON): binding.gyp $(wildcard native/*.cc native/*.h) | deps
+	npx node-gyp rebuild
+
+native: $(NATIVE_ADDON)
+
+build: deps proto native
 	npx tsc -p tsconfig.build.json
 
 typecheck: proto
