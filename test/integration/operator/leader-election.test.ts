@@ -27,7 +27,11 @@ describe('leader election: several operator replicas, one writer', () => {
   let server: TestApiServer;
   const replicas: Replica[] = [];
 
-  const startReplica = async (identity: string): Promise<Replica> => {
+  /** Short leases keep the tests short; the two-replica test uses longer ones, so a busy CI machine cannot make its leader miss a renewal. */
+  const startReplica = async (
+    identity: string,
+    lease = { leaseDurationMs: 1000, renewDeadlineMs: 600, retryPeriodMs: 100 },
+  ): Promise<Replica> => {
     const changes: boolean[] = [];
     const waiters = new Set<() => void>();
     const operator = await startOperator({
@@ -37,12 +41,7 @@ describe('leader election: several operator replicas, one writer', () => {
       // Each replica signs its writes, so the API server's log tells who wrote what.
       fieldManager: identity,
       logger: quietLogger,
-      leaderElection: {
-        leaseName: LEASE_NAME,
-        leaseDurationMs: 1000,
-        renewDeadlineMs: 600,
-        retryPeriodMs: 100,
-      },
+      leaderElection: { leaseName: LEASE_NAME, ...lease },
       onLeadershipChange: (leading) => {
         changes.push(leading);
         for (const wake of [...waiters]) wake();
@@ -84,8 +83,9 @@ describe('leader election: several operator replicas, one writer', () => {
   });
 
   test('two replicas: only the leader writes; when it stops, it releases the lease and the other takes over', async () => {
-    const a = await startReplica('replica-a');
-    const b = await startReplica('replica-b');
+    const lease = { leaseDurationMs: 8000, renewDeadlineMs: 6000, retryPeriodMs: 200 };
+    const a = await startReplica('replica-a', lease);
+    const b = await startReplica('replica-b', lease);
     const leaderIdentity = await waitForStore(server, holder);
     const [leader, follower] = leaderIdentity === 'replica-a' ? [a, b] : [b, a];
     await leader.leading(true);
