@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { Code, InvalidArgumentError } from '../../../sdk/core/index.js';
+import { applyLbChains, removeLbChains } from '../../../sdk/kernel/iptables/index.js';
 import {
   createFlowTable,
   NetnsNotFoundError,
   NfQueueBusyError,
   NfQueuePermissionError,
+  openJsCallbackQueue,
   openNfQueue,
 } from '../../../sdk/nfqueue/index.js';
 import { skipUnlessRoot, useNetnsSandbox } from '../../helpers/netns.js';
@@ -101,4 +103,53 @@ skipUnlessRoot('the NFQUEUE queue tests', ['iptables-nft', 'ping'])('NFQUEUE que
       await lb.stop();
     }
   }, 60_000);
+
+  it.each([
+    [true, 'accepts overflowing packets unmarked (they follow the main table)'],
+    [false, 'drops overflowing packets'],
+  ])(
+    'with failOpen %s, a full queue %s',
+    async (failOpen) => {
+      const topology = buildTopology(sandbox.name, 1);
+      const [server, client] = await Promise.all([
+        Agent.start(topology.targets[0]),
+        Agent.start(topology.client),
+      ]);
+      try {
+        await server.serve('t1', [VIP4, VIP6], 8080, 8081);
+        // Unmarked VIP packets reach target 1 through the main table instead of the blackhole.
+        execFileSync('ip', ['-n', topology.lb, 'route', 'replace', `${VIP4}/32`, 'via', '10.1.1.2']);
+        await applyLbChains({ netns: topology.lb, vips: [VIP4], queue: 4, pinning: false });
+        const table = createFlowTable();
+        // A slow JavaScript decision that drops everything: only the kernel's overflow policy lets packets through.
+        const queue = openJsCallbackQueue({
+          queue: 4,
+          table,
+          netns: topology.lb,
+          queueMaxLength: 1,
+          failOpen,
+          onPacket: () => {
+            const until = Date.now() + 5;
+            while (Date.now() < until);
+            return 0;
+          },
+        });
+        try {
+          const flows = await client.udp(VIP4, 8081, 100, 1, 1);
+          const answered = flows.filter((flow) => flow.replies[0] === 't1').length;
+          if (failOpen) expect(answered).toBeGreaterThan(0);
+          else expect(answered).toBe(0);
+          expect(queue.stats().accepted).toBe(0);
+          if (!failOpen) expect(queue.stats().kernel?.queueDropped).toBeGreaterThan(0);
+        } finally {
+          queue.close();
+        }
+      } finally {
+        await client.stop();
+        await server.stop();
+        await removeLbChains({ netns: topology.lb });
+      }
+    },
+    60_000,
+  );
 });
