@@ -18,3 +18,4 @@ export {
   type TargetVipRouteOptions,
 } from './client.js';
 export { followVips, type FollowVipsOptions } from './follow-vips.js';
+export { vipConfigSource, type VipConfigSourceOptions } from './vip-config.js';

@@ -240,6 +240,51 @@ describe('targetVipRouteClient', () => {
 });
 
 describe('followVips', () => {
+  it('applies the VIPs of the settings when there is no source', async () => {
+    const applied: string[][] = [];
+    await followVips({
+      source: undefined,
+      initial: ['20.0.0.1/32'],
+      signal: new AbortController().signal,
+      logger: pino({ level: 'silent' }),
+      apply: (vips) => {
+        applied.push([...vips]);
+        return applied.length < 2 ? Promise.reject(new Error('not yet')) : Promise.resolve();
+      },
+      retryMs: 1,
+    });
+    expect(applied).toEqual([['20.0.0.1/32'], ['20.0.0.1/32']]);
+  });
+
+  it('uses the VIPs of the settings until the source has a configuration', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'follow-vips-'));
+    const path = join(dir, 'meridio.conf');
+    const source = fileConfigSource({ path, debounceMs: 10 });
+    const lifetime = new AbortController();
+    const applied: string[][] = [];
+    const following = followVips({
+      source,
+      initial: ['40.0.0.1/32'],
+      signal: lifetime.signal,
+      logger: pino({ level: 'silent' }),
+      apply: (vips) => {
+        applied.push([...vips]);
+        return Promise.resolve();
+      },
+    });
+    try {
+      await eventually(() => applied.length === 1, 'the VIPs of the settings applied');
+      writeFileSync(path, 'vips: [20.0.0.1/32]\n');
+      await eventually(() => applied.length === 2, 'the file applied');
+      expect(applied).toEqual([['40.0.0.1/32'], ['20.0.0.1/32']]);
+    } finally {
+      lifetime.abort();
+      await following;
+      await source.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('applies each configuration the source accepts, retrying a failed apply', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'follow-vips-'));
     const path = join(dir, 'meridio.conf');
@@ -250,6 +295,7 @@ describe('followVips', () => {
     let failures = 2;
     const following = followVips({
       source,
+      initial: [],
       signal: lifetime.signal,
       logger: pino({ level: 'silent' }),
       retryMs: 5,
