@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     // Informational: the same served chain called through grpcConnect (the client-side wrapper).
     grpc_chain10_grpcconnect_us: {
       calls: GRPC_CALLS,
-      call: () => runRequest(connectTail, ctx, structuredClone(request)),
+      call: () => runRequest(connectTail, ctx, request),
     },
   };
   const names = Object.keys(scenarios);
