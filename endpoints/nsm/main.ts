@@ -23,7 +23,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   try {
     nsm = await startNsm({
       socket: settings.socket,
-      name: settings.name,
+      name: settings.managerName,
       registryExpiryMs: settings.registryExpiry,
       logger,
     });

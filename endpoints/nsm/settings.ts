@@ -7,7 +7,7 @@ export const NSM_SETTINGS = {
     description:
       'the unix socket the embedded NSM serves on: registry, NetworkService and MonitorConnection (clients and endpoints use unix://<path>)',
   }),
-  name: setting.string({
+  managerName: setting.string({
     description:
       "the manager's path segment name; keep it across restarts so clients' connections are recognised",
     default: 'nsm',

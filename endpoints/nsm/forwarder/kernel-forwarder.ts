@@ -148,6 +148,9 @@ export function kernelForwarder(options: KernelForwarderOptions): NetworkService
     const connection = request.connection!;
     const metadata = serverMetadata(ctx);
     const held = loadForwarded(metadata);
+    // The client holds this connection already (it sends the mechanism it got), though this forwarder
+    // does not: it restarted. A failure then must not tear down what the client still uses.
+    const clientHoldsIt = held === undefined && isKernelMechanism(connection.mechanism);
     // The client's side is checked, and its namespace found, before the endpoint allocates anything.
     const clientMechanism = selectKernelMechanism(request);
     const client = checkKernelMechanism(clientMechanism, 'client', { requireName: true });
@@ -199,7 +202,7 @@ export function kernelForwarder(options: KernelForwarderOptions): NetworkService
       clientNetns.release();
       endpointNetns?.release();
       // A refresh keeps the data path it has; a new connection is closed at the endpoint again.
-      if (held !== undefined) throw error;
+      if (held !== undefined || clientHoldsIt) throw error;
       return closeDownstream(ctx, returned, next, url, error);
     }
   }

@@ -21,13 +21,21 @@ export interface VethPair {
   readonly created: boolean;
 }
 
+/**
+ * A veth's peer index (IFLA_LINK). sdk/kernel reports none when it equals the link's own index, which is
+ * common for the two ends of a pair in two fresh namespaces; a veth always has a peer, so that is it.
+ */
+function peerOf(link: LinkInfo): number {
+  return link.peerIndex ?? link.index;
+}
+
 function isPairOf(clientLink: LinkInfo, endpointLink: LinkInfo | undefined): boolean {
   return (
     clientLink.kind === 'veth' &&
     endpointLink !== undefined &&
     endpointLink.kind === 'veth' &&
-    clientLink.peerIndex === endpointLink.index &&
-    endpointLink.peerIndex === clientLink.index
+    peerOf(clientLink) === endpointLink.index &&
+    peerOf(endpointLink) === clientLink.index
   );
 }
 
@@ -86,6 +94,6 @@ export async function removeVethPair(pair: VethPair): Promise<boolean> {
   }
   if (pair.endpoint.netns.closed) return false;
   const endpointLink = await pair.endpoint.netns.links.find(pair.endpoint.name);
-  if (endpointLink?.kind !== 'veth' || endpointLink.peerIndex !== pair.clientIndex) return false;
+  if (endpointLink?.kind !== 'veth' || peerOf(endpointLink) !== pair.clientIndex) return false;
   return pair.endpoint.netns.links.delete(endpointLink.index);
 }
