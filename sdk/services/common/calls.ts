@@ -2,7 +2,7 @@
  * The client side of the gRPC edge in promise form: one unary call with a deadline and an AbortSignal,
  * a retry loop for an unreachable server, and channel options that reconnect quickly after a restart.
  */
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 
 import { CancelledError, Code, codeOf, sleep, type Clock } from '../../core/index.js';
@@ -13,6 +13,11 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
   /** Deadline of one attempt (default 10 s). */
   readonly timeoutMs?: number;
+  /**
+   * Wait (until the deadline) for a channel that is connecting or backing off, instead of failing
+   * at once with UNAVAILABLE: useful for a one-shot call right after the server (re)starts.
+   */
+  readonly waitForReady?: boolean;
 }
 
 /**
@@ -36,14 +41,20 @@ function abortReason(signal: AbortSignal): unknown {
 
 /** Runs one unary call; a failure becomes a MeridioError with the server's code and sentence. */
 export function unaryCall<T>(
-  start: (options: grpc.CallOptions, callback: grpc.requestCallback<T>) => grpc.ClientUnaryCall,
+  start: (
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<T>,
+  ) => grpc.ClientUnaryCall,
   options: CallOptions = {},
 ): Promise<T> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => call.cancel();
-    const call = start({ deadline: Date.now() + (options.timeoutMs ?? 10_000) }, (error, response) => {
+    const metadata = new grpc.Metadata({ waitForReady: options.waitForReady ?? false });
+    const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+    const call = start(metadata, { deadline }, (error, response) => {
       signal?.removeEventListener('abort', onAbort);
       if (signal?.aborted) reject(abortReason(signal));
       else if (error || response === undefined) reject(fromGrpcError(error));

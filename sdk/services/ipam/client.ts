@@ -76,7 +76,10 @@ export function createIpamClient(options: IpamClientOptions): IpamClient {
       const subnet = await retry(
         what,
         () =>
-          unaryCall<Subnet__Output>((call, done) => grpcClient.Allocate(message, call, done), callOptions),
+          unaryCall<Subnet__Output>(
+            (metadata, call, done) => grpcClient.Allocate(message, metadata, call, done),
+            callOptions,
+          ),
         callOptions.signal,
       );
       return formatPrefix(subnetToPrefix(subnet, 'allocated subnet'));
@@ -89,7 +92,11 @@ export function createIpamClient(options: IpamClientOptions): IpamClient {
       const what = `Release ${request.subnet} to ${request.pool}`;
       await retry(
         what,
-        () => unaryCall<Empty__Output>((call, done) => grpcClient.Release(message, call, done), callOptions),
+        () =>
+          unaryCall<Empty__Output>(
+            (metadata, call, done) => grpcClient.Release(message, metadata, call, done),
+            callOptions,
+          ),
         callOptions.signal,
       );
     },

@@ -95,15 +95,21 @@ export function createNspClient(options: NspClientOptions): NspClient {
     backoff: options.backoff,
     async register(target, callOptions) {
       const message = toWireTarget(target);
-      await unaryCall<Empty__Output>((call, done) => grpcClient.Register(message, call, done), callOptions);
+      await unaryCall<Empty__Output>(
+        (metadata, call, done) => grpcClient.Register(message, metadata, call, done),
+        callOptions,
+      );
     },
     async unregister(target, callOptions) {
       const message = toWireTarget(target, 'Unregister');
-      await unaryCall<Empty__Output>((call, done) => grpcClient.Unregister(message, call, done), callOptions);
+      await unaryCall<Empty__Output>(
+        (metadata, call, done) => grpcClient.Unregister(message, metadata, call, done),
+        callOptions,
+      );
     },
     async getTargets(callOptions) {
       const response = await unaryCall<GetTargetsResponse__Output>(
-        (call, done) => grpcClient.GetTargets({}, call, done),
+        (metadata, call, done) => grpcClient.GetTargets({}, metadata, call, done),
         callOptions,
       );
       return response.targets.map(fromWire);

@@ -89,6 +89,15 @@ export interface MeridioProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
+const running = new Set<MeridioProcess>();
+
+/** Kills every process spawned by this test file that still runs (call it in afterAll). */
+export async function killSpawned(): Promise<void> {
+  const left = [...running];
+  for (const process of left) process.kill('SIGKILL');
+  await Promise.all(left.map((process) => process.exited));
+}
+
 export function spawnMeridio(args: readonly string[], env: Record<string, string> = {}): MeridioProcess {
   if (!existsSync(MERIDIO_BIN)) {
     throw new Error(`${MERIDIO_BIN} is missing: run "make build" first (make test does)`);
@@ -101,7 +110,7 @@ export function spawnMeridio(args: readonly string[], env: Record<string, string
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return {
+  const spawned: MeridioProcess = {
     child,
     exited,
     output: () => text,
@@ -109,6 +118,9 @@ export function spawnMeridio(args: readonly string[], env: Record<string, string
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
   };
+  running.add(spawned);
+  void exited.then(() => running.delete(spawned));
+  return spawned;
 }
 
 /** Waits until the process's gRPC server answers health checks with SERVING. */

@@ -10,9 +10,11 @@ import {
   watchTargets,
   type TargetChange,
 } from '../../../sdk/services/nsp/index.js';
-import { eventually, scratch, serving, spawnMeridio, type MeridioProcess } from './helpers.js';
+import { eventually, killSpawned, scratch, serving, spawnMeridio, type MeridioProcess } from './helpers.js';
 
 const quickBackoff = { initialMs: 50, maxMs: 500 };
+
+afterAll(killSpawned);
 
 function disjoint(subnets: readonly IpPrefix[]): boolean {
   const sorted = [...subnets].sort((a, b) => (a.network < b.network ? -1 : 1));
@@ -148,9 +150,11 @@ describe('meridio nsp, killed with SIGKILL and restarted', () => {
       await killHard(first);
       const restarted = spawnMeridio(args);
       await serving(restarted, listen);
-      expect((await client.getTargets()).map((target) => target.context['identifier']).sort()).toEqual(
-        [...Array.from({ length: 20 }, (_, i) => String(i + 1)), '99'].sort(),
-      );
+      expect(
+        (await client.getTargets({ waitForReady: true }))
+          .map((target) => target.context['identifier'])
+          .sort(),
+      ).toEqual([...Array.from({ length: 20 }, (_, i) => String(i + 1)), '99'].sort());
       await eventually(() => watcher.syncs >= 2, 'the watcher resynced with the restarted NSP');
       expect(changes.slice(21)).toEqual([]);
       expect(watcher.targets()).toHaveLength(21);
