@@ -4,8 +4,8 @@
  * - addresses: the side's own `*_ip_addrs` (an end with none is valid: a bridge port, for example);
  * - a link route to each peer address that no own prefix covers, so gateways are reachable;
  * - the side's routes (`src_routes` / `dst_routes`): via `nextHop`, or via the peer's first address
- *   of the family when it is empty; a route whose gateway lies inside its own prefix (the route to the
- *   peer itself) or that has no gateway at all goes straight onto the link;
+ *   of the family when it is empty; a host route to the gateway itself (the route to the peer) or a
+ *   route with no gateway at all goes straight onto the link;
  * - client side only: `policies`, each a source rule into its own table holding its routes.
  */
 import {
@@ -93,7 +93,9 @@ function planRoute(route: Route, peers: readonly IpAddress[], what: string): Pla
     );
   }
   const destination = formatPrefix(prefix);
-  if (gateway === undefined || contains(prefix, gateway)) return { destination };
+  const toGatewayItself =
+    prefix.length === (family === 4 ? 32 : 128) && contains(prefix, gateway ?? prefix.address);
+  if (gateway === undefined || toGatewayItself) return { destination };
   return { destination, gateway: gateway.text };
 }
 
