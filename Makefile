@@ -37,6 +37,7 @@ native: $(NATIVE_ADDON)
 
 build: deps proto native
 	npx tsc -p tsconfig.build.json
+	chmod +x dist/bin/meridio.js
 
 typecheck: proto
 	npx tsc -p tsconfig.json --noEmit
