@@ -4,7 +4,7 @@
  * had and the new one lacks is removed. Routes need no removal on close: they go with the link; rules
  * do not, so `removePolicies` deletes them.
  */
-import { parsePrefix, type NetnsHandle } from '../../../sdk/kernel/index.js';
+import { type LinkRef, parsePrefix, type NetnsHandle } from '../../../sdk/kernel/index.js';
 import type { EndPlan, PlannedPolicy, PlannedRoute } from './ip-plan.js';
 import { PolicyTables } from './policy-tables.js';
 
@@ -26,7 +26,7 @@ function routeKey(route: PlannedRoute, table: number): string {
 
 async function putRoute(
   netns: NetnsHandle,
-  device: string,
+  device: LinkRef,
   route: PlannedRoute,
   table?: number,
 ): Promise<void> {
@@ -40,7 +40,7 @@ async function putRoute(
 
 async function dropRoute(
   netns: NetnsHandle,
-  device: string,
+  device: LinkRef,
   route: PlannedRoute,
   table?: number,
 ): Promise<void> {
@@ -68,7 +68,7 @@ async function removeRules(netns: NetnsHandle, installed: InstalledPolicy): Prom
 
 async function installPolicies(
   netns: NetnsHandle,
-  device: string,
+  device: LinkRef,
   tables: PolicyTables,
   policies: readonly PlannedPolicy[],
   previous: readonly InstalledPolicy[],
@@ -108,7 +108,7 @@ async function installPolicies(
 /** Applies `plan` to `device` in `netns`, removing what `previous` had that `plan` lacks. */
 export async function applyPlan(
   netns: NetnsHandle,
-  device: string,
+  device: LinkRef,
   plan: EndPlan,
   previous: AppliedEnd | undefined,
   tables: PolicyTables,

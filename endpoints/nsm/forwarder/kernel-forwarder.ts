@@ -93,14 +93,14 @@ async function buildDataPath(
   try {
     const client = await applyPlan(
       clientNetns.handle,
-      clientName,
+      pair.clientIndex,
       clientSide,
       sameLinks ? held.client : undefined,
       tables,
     );
     const endpoint = await applyPlan(
       endpointNetns.handle,
-      endpointName,
+      pair.endpointIndex,
       endpointSide,
       sameLinks ? held.endpoint : undefined,
       tables,

@@ -4,7 +4,7 @@
  * alive, so one kept after its last connection would keep a deleted pod's namespace (and the veth end
  * inside it) around.
  */
-import { NetnsHandle, sameNamespace } from '../../../sdk/kernel/index.js';
+import { type NamespaceId, NetnsHandle, sameNamespace } from '../../../sdk/kernel/index.js';
 import { locateNetns, type NetnsUrl } from '../../../sdk/middleware/kernel-mechanism/index.js';
 
 /** A connection's use of one namespace handle; `release` once when done. */
@@ -20,28 +20,41 @@ interface Entry {
   users: number;
 }
 
+function keyOf(id: NamespaceId): string {
+  return `${id.dev}/${id.ino}`;
+}
+
 export class NamespaceHandles {
   private readonly entries = new Map<string, Entry>();
   private readonly opening = new Map<string, Promise<Entry>>();
 
-  /** A lease on the namespace `netns` names; NotFoundError when no such namespace is visible. */
+  /**
+   * A lease on the namespace `netns` names; NotFoundError when no such namespace is visible. A namespace
+   * with an open handle is not searched for again: the handle pins it, so its identity cannot have
+   * passed to another namespace meanwhile.
+   */
   async acquire(netns: NetnsUrl): Promise<NamespaceLease> {
-    const located = await locateNetns(netns);
-    const key = `${located.id.dev}/${located.id.ino}`;
-    let entry = this.entries.get(key);
-    if (entry === undefined || entry.handle.closed || !sameNamespace(entry.handle.id, located.id)) {
-      let pending = this.opening.get(key);
-      if (pending === undefined) {
-        pending = Promise.resolve().then(() => {
-          const opened: Entry = { handle: new NetnsHandle(located.path, located.label), users: 0 };
-          this.entries.set(key, opened);
-          return opened;
-        });
-        this.opening.set(key, pending);
-        void pending.finally(() => this.opening.delete(key)).catch(() => undefined);
+    const known = netns.kind === 'inode' ? this.entries.get(keyOf(netns.id)) : undefined;
+    let entry = known !== undefined && !known.handle.closed ? known : undefined;
+    if (entry === undefined) {
+      const located = await locateNetns(netns);
+      const key = keyOf(located.id);
+      entry = this.entries.get(key);
+      if (entry === undefined || entry.handle.closed || !sameNamespace(entry.handle.id, located.id)) {
+        let pending = this.opening.get(key);
+        if (pending === undefined) {
+          pending = Promise.resolve().then(() => {
+            const opened: Entry = { handle: new NetnsHandle(located.path, located.label), users: 0 };
+            this.entries.set(key, opened);
+            return opened;
+          });
+          this.opening.set(key, pending);
+          void pending.finally(() => this.opening.delete(key)).catch(() => undefined);
+        }
+        entry = await pending;
       }
-      entry = await pending;
     }
+    const key = keyOf(entry.handle.id);
     const held = entry;
     held.users += 1;
     let released = false;

@@ -17,6 +17,8 @@ export interface VethPair {
   readonly endpoint: VethEnd;
   /** The client end's index, to tell our link from a later one of the same name. */
   readonly clientIndex: number;
+  /** The endpoint end's index in its namespace. */
+  readonly endpointIndex: number;
   /** True when this call made it, false when it adopted an existing pair. */
   readonly created: boolean;
 }
@@ -59,7 +61,7 @@ export async function ensureVethPair(
     }
     if (!existing.up) await client.netns.links.setUp(existing.index);
     if (!peer!.up) await endpoint.netns.links.setUp(peer!.index);
-    return { client, endpoint, clientIndex: existing.index, created: false };
+    return { client, endpoint, clientIndex: existing.index, endpointIndex: peer!.index, created: false };
   }
   const made = await client.netns.links.createVeth({
     name: client.name,
@@ -71,13 +73,14 @@ export async function ensureVethPair(
       ...(mtu === undefined ? {} : { mtu }),
     },
   });
+  const endpointIndex = peerOf(made);
   try {
-    await endpoint.netns.links.setUp(endpoint.name);
+    await endpoint.netns.links.setUp(endpointIndex);
   } catch (error) {
     await client.netns.links.delete(made.index);
     throw error;
   }
-  return { client, endpoint, clientIndex: made.index, created: true };
+  return { client, endpoint, clientIndex: made.index, endpointIndex, created: true };
 }
 
 /**
