@@ -26,6 +26,11 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     () => import('../endpoints/nsm/main.js'),
   ),
   subcommand(
+    'ctraffic',
+    'TCP traffic: echo server (--server) or client with a JSON report',
+    () => import('../clients/ctraffic/main.js'),
+  ),
+  subcommand(
     'operator',
     'Trench controller and validating webhook',
     () => import('../endpoints/operator/main.js'),
