@@ -31,6 +31,11 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     () => import('../clients/ctraffic/main.js'),
   ),
   subcommand(
+    'lb',
+    'load balancer: NSM endpoint for the proxies, Maglev over the NSP targets via NFQUEUE',
+    () => import('../endpoints/lb/main.js'),
+  ),
+  subcommand(
     'operator',
     'Trench controller and validating webhook',
     () => import('../endpoints/operator/main.js'),
