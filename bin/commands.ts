@@ -26,6 +26,16 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     () => import('../endpoints/nsm/main.js'),
   ),
   subcommand(
+    'proxy',
+    "a node's proxy: bridge0, NSE for its targets, full mesh to the LBs",
+    () => import('../endpoints/proxy/main.js'),
+  ),
+  subcommand(
+    'target',
+    'a target: NSC to its proxy, VIPs on lo, source route back',
+    () => import('../clients/target/main.js'),
+  ),
+  subcommand(
     'ctraffic',
     'TCP traffic: echo server (--server) or client with a JSON report',
     () => import('../clients/ctraffic/main.js'),
