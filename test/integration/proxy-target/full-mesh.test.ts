@@ -27,24 +27,22 @@ class ScriptedWatch {
     signal?: AbortSignal,
   ): AsyncIterable<EndpointEvent> => {
     this.query = query;
-    const queue = this.queue;
-    const self = this;
-    return {
-      async *[Symbol.asyncIterator]() {
-        while (!signal?.aborted) {
-          const event = queue.shift();
-          if (event !== undefined) {
-            yield event;
-            continue;
-          }
-          await new Promise<void>((resolve) => {
-            self.wake = resolve;
-            signal?.addEventListener('abort', () => resolve(), { once: true });
-          });
-        }
-      },
-    };
+    return { [Symbol.asyncIterator]: () => this.events(signal) };
   };
+
+  private async *events(signal: AbortSignal | undefined): AsyncGenerator<EndpointEvent> {
+    while (!signal?.aborted) {
+      const event = this.queue.shift();
+      if (event !== undefined) {
+        yield event;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+  }
 }
 
 function setup(failFirst = 0) {
