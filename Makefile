@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STAMP := node_modules/.installed
-APT_PACKAGES := iptables conntrack libnetfilter-queue-dev libmnl-dev iproute2 iputils-ping openssl
+APT_PACKAGES := iptables conntrack libnetfilter-queue-dev libmnl-dev iproute2 iputils-ping openssl g++ make python3
 PROTO_FILES := networkservice/networkservice.proto networkservice/connection.proto \
   networkservice/connectioncontext.proto registry/registry.proto ipam/ipam.proto nsp/nsp.proto
 
