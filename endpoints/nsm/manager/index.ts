@@ -2,3 +2,4 @@
 export { newManager, type ManagerOptions } from './manager.js';
 export { selectEndpointServer, type SelectEndpointOptions } from './select-endpoint.js';
 export { EndpointWatch, type EndpointWatchOptions } from './endpoint-watch.js';
+export { closeAfterRestartServer, type CloseAfterRestartOptions } from './close-after-restart.js';

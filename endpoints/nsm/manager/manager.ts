@@ -5,10 +5,23 @@
  */
 import type { Logger } from 'pino';
 
-import { type Endpoint, newClient, newEndpoint } from '../../../sdk/chains/index.js';
-import { connectInProcess, connectServer } from '../../../sdk/core/index.js';
+import { type Endpoint, newClient } from '../../../sdk/chains/index.js';
+import {
+  beginServer,
+  connectInProcess,
+  connectServer,
+  DEFAULT_MAX_TOKEN_LIFETIME_MS,
+  metadataServer,
+  monitorServer,
+  namedChainServer,
+  opaqueTokenGenerator,
+  timeoutServer,
+  updatepathServer,
+  updatetokenServer,
+} from '../../../sdk/core/index.js';
 import type { GrpcChannelCache } from '../../../sdk/grpc/index.js';
 import type { Registry } from '../registry/index.js';
+import { closeAfterRestartServer } from './close-after-restart.js';
 import { EndpointWatch } from './endpoint-watch.js';
 import { selectEndpointServer } from './select-endpoint.js';
 
@@ -25,8 +38,9 @@ export interface ManagerOptions {
 }
 
 /**
- * updatepath → begin → updatetoken → metadata → timeout → monitor → endpointWatch → selectEndpoint →
- * connect (client hop toward the forwarder, in process).
+ * The standard endpoint chain with one element before begin, then the manager's own:
+ * updatepath → closeAfterRestart → begin → updatetoken → metadata → timeout → monitor → endpointWatch →
+ * selectEndpoint → connect (client hop toward the forwarder, in process).
  */
 export function newManager(options: ManagerOptions): Endpoint {
   const logger = options.logger.child({ component: 'nsm-manager' });
@@ -44,19 +58,29 @@ export function newManager(options: ManagerOptions): Endpoint {
     signal: options.signal,
     connectTo: connectInProcess(options.forwarder.element),
   });
-  return newEndpoint({
-    name: options.name,
-    signal: options.signal,
-    additional: [
-      watch.element(),
-      selectEndpointServer({
-        registry: options.registry,
-        logger,
-        ...(options.namedEndpointWaitMs === undefined
-          ? {}
-          : { namedEndpointWaitMs: options.namedEndpointWaitMs }),
-      }),
-      connectServer(toForwarder.element),
-    ],
-  });
+  const monitor = monitorServer({ signal: options.signal });
+  const element = namedChainServer(
+    options.name,
+    updatepathServer(options.name),
+    closeAfterRestartServer({
+      startedAt: Date.now(),
+      tokenLifetimeMs: DEFAULT_MAX_TOKEN_LIFETIME_MS,
+      logger,
+    }),
+    beginServer({ signal: options.signal }),
+    updatetokenServer(opaqueTokenGenerator(DEFAULT_MAX_TOKEN_LIFETIME_MS)),
+    metadataServer(),
+    timeoutServer(),
+    monitor,
+    watch.element(),
+    selectEndpointServer({
+      registry: options.registry,
+      logger,
+      ...(options.namedEndpointWaitMs === undefined
+        ? {}
+        : { namedEndpointWaitMs: options.namedEndpointWaitMs }),
+    }),
+    connectServer(toForwarder.element),
+  );
+  return { name: options.name, element, monitor: monitor.monitor };
 }

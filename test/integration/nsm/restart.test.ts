@@ -110,5 +110,32 @@ skipUnlessRoot('embedded NSM restart tests', ['ping'])(
       await client.close(returned.at(-1)!);
       expect([await netnsState(a), await netnsState(b)]).toEqual(before);
     });
+
+    it('closes a connection made before the restart: the pair and the endpoint side go', async () => {
+      const a = sandbox.create('a').name;
+      const b = sandbox.create('b').name;
+      const before = [await netnsState(a), await netnsState(b)];
+      const socket = join(dir.path, 'nsm.sock');
+      nsm = await startNsmProcess(socket, ['--registry-expiry', '3s']);
+      const options = {
+        name: 'nse-b',
+        service: 'svc',
+        netns: b,
+        socketDir: dir.path,
+        ipam: { ipv4: '172.30.22' },
+      };
+      endpoint = await startTestEndpoint(options);
+      registration = await registerOverGrpc(`unix://${socket}`, registrationOf(endpoint, options));
+      client = startTestClient({ nsmAddress: `unix://${socket}`, netns: a });
+      const connection = await client.request('svc');
+      expect(await linksOf(a)).toHaveLength(1);
+
+      await nsm.kill();
+      nsm = await startNsmProcess(socket, ['--registry-expiry', '3s']);
+      await client.close(connection);
+
+      expect(endpoint.counter.closes).toBe(1);
+      expect([await netnsState(a), await netnsState(b)]).toEqual(before);
+    });
   },
 );
