@@ -65,13 +65,14 @@ export class EndpointWatch {
       },
       close: async (ctx, connection, next) => {
         // Forgotten first: the endpoint's DELETE for this close must not look like a loss.
-        this.connections.delete(connection.id);
+        this.untrack(connection.id);
         await next.close(ctx, connection);
       },
     };
   }
 
   private track(tracked: Tracked): void {
+    if (this.connections.get(tracked.id)?.url !== tracked.url) this.untrack(tracked.id);
     this.connections.set(tracked.id, tracked);
     if (
       !this.streams.has(tracked.url) &&
@@ -80,6 +81,16 @@ export class EndpointWatch {
     ) {
       this.watchStream(tracked.url);
     }
+  }
+
+  /** Forgets a connection; the stream of its endpoint ends with the endpoint's last connection. */
+  private untrack(id: string): void {
+    const tracked = this.connections.get(id);
+    if (tracked === undefined) return;
+    this.connections.delete(id);
+    if ([...this.connections.values()].some((t) => t.url === tracked.url)) return;
+    this.streams.get(tracked.url)?.abort();
+    this.streams.delete(tracked.url);
   }
 
   private watchStream(url: string): void {
