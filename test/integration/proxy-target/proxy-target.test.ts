@@ -136,6 +136,31 @@ skipUnlessRoot('proxy and targets in network namespaces', ['ping'])(
       expect(await globalAddresses(targetNs(1), 'lo')).toContain('30.0.0.1/32');
     });
 
+    it('keeps a full mesh as load balancers come and go, with the VIP route over all of them', async () => {
+      const defaultRoute = async (): Promise<string> =>
+        (await ipIn(proxyNs, 'route', 'show', 'table', '4096')).trim();
+      const second = await bed.loadBalancer('lb-b');
+      await eventually(() => proxy.loadBalancers().length === 2, 'the proxy is connected to both LBs');
+      await eventually(
+        async () => ((await defaultRoute()).match(/nexthop via/g) ?? []).length === 2,
+        'the VIP route has a nexthop per LB',
+      );
+      const [secondLink] = await linksIn(second.netns);
+      const secondAddress = family(await globalAddresses(second.netns, secondLink!.name), 4);
+      expect(await defaultRoute()).toContain(`nexthop via ${secondAddress} dev bridge0`);
+      expect(await pings(second.netns, family(targets[0]!.status().ips, 4))).toBe(true);
+
+      await second.stop();
+      await eventually(() => proxy.loadBalancers().length === 1, 'the proxy let the departed LB go');
+      await eventually(
+        async () => !(await defaultRoute()).includes('nexthop'),
+        'the VIP route is back to one LB',
+      );
+      expect(await defaultRoute()).not.toContain(secondAddress);
+      expect(await linksIn(second.netns)).toEqual([]);
+      expect((await linksIn(proxyNs)).filter((l) => l.master === 'bridge0')).toHaveLength(3);
+    });
+
     it('heals the targets when their proxy restarts: same subnet, same addresses, registered again', async () => {
       const before = targets.map((target) => target.status());
       const subnets = proxy.subnets;
