@@ -1,75 +1,72 @@
 /**
- * The LB's data path in its namespace: the Maglev table of the active identifiers in a shared flow
- * table, the native NFQUEUE thread that marks each flow's packets with offset + identifier, the LB's
- * own mangle chains (a queue rule per VIP, conntrack pinning unless stateless) and a blackhole route
- * per VIP. Changes are applied one at a time, in an order that never sends a VIP packet out unmarked.
+ * The LB's data path: the Maglev table of the active identifiers in a shared flow table, the native
+ * NFQUEUE thread that marks each flow's packets with offset + identifier, the LB's own mangle chains
+ * (a queue rule per VIP, conntrack pinning unless stateless) and a blackhole route per VIP. Changes are
+ * applied one at a time, in an order that never routes a VIP packet out unmarked.
  */
 import type { Logger } from 'pino';
 
-import type { NetnsHandle } from '../../sdk/kernel/index.js';
-import { applyLbChains, LB_CHAIN_PREFIX, removeLbChains } from '../../sdk/kernel/iptables/index.js';
 import { createMaglev, type MaglevConfig, type MaglevTableBuilder } from '../../sdk/maglev/index.js';
-import {
-  createFlowTable,
-  openNfQueue,
-  type FlowTable,
-  type NfQueue,
-  type NfQueueStats,
-} from '../../sdk/nfqueue/index.js';
-import type { FwmarkRange } from './fwmark.js';
+import { createFlowTable, type FlowTable, type NfQueueStats } from '../../sdk/nfqueue/index.js';
 import type { TargetActivation } from './reconciler.js';
-import { VipBlackholes } from './vip-blackholes.js';
+
+/** What the chains are built from. */
+export interface ChainState {
+  readonly vips: readonly string[];
+  /** Sorted; with pinning, a restored mark of any other identifier is queued again. */
+  readonly active: readonly number[];
+}
+
+/** The kernel side of the data path (dataplane-ports.ts makes the real one). */
+export interface DataplanePorts {
+  /** Rebuilds the LB's chains for `state` (flushing whatever they held). */
+  applyChains(state: ChainState): Promise<void>;
+  /** Removes the chains and the jumps to them. */
+  removeChains(): Promise<void>;
+  /** Adds the blackhole route of each VIP (idempotent). */
+  addBlackholes(vips: readonly string[]): Promise<void>;
+  /** Leaves exactly the blackholes of `vips`. */
+  setBlackholes(vips: readonly string[]): Promise<void>;
+  /** Starts the queue thread on `table`. */
+  openQueue(table: FlowTable): { stats(): NfQueueStats; close(): void };
+}
 
 export interface DataplaneOptions {
-  /** The namespace handle (routes); and its name for iptables and the queue, undefined: the process's own. */
-  readonly netns: NetnsHandle;
-  readonly netnsName: string | undefined;
   readonly maglev: MaglevConfig;
-  readonly range: FwmarkRange;
-  readonly queue: number;
-  /** Accept VIP packets unmarked while no thread serves the queue (they then meet the blackhole). */
-  readonly queueBypass: boolean;
   /** Keep each flow on its target through conntrack marks; false: hash every packet. */
   readonly pinning: boolean;
-  readonly chainPrefix?: string;
   readonly logger: Logger;
 }
 
 export class LbDataplane implements TargetActivation {
   readonly table: FlowTable;
   private readonly maglev: MaglevTableBuilder;
-  private readonly blackholes: VipBlackholes;
-  private readonly chainPrefix: string;
-  private queue: NfQueue | undefined;
+  private queue: { stats(): NfQueueStats; close(): void } | undefined;
   private active: readonly number[] = [];
   private vips: readonly string[] = [];
   private tail: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly options: DataplaneOptions) {
+  private constructor(
+    private readonly options: DataplaneOptions,
+    private readonly ports: DataplanePorts,
+  ) {
     this.maglev = createMaglev(options.maglev);
     this.table = createFlowTable({
       capacity: options.maglev.tableSize,
       maxTargets: options.maglev.maxTargets,
       hashSeed: options.maglev.seed,
     });
-    this.blackholes = new VipBlackholes(options.netns);
-    this.chainPrefix = options.chainPrefix ?? LB_CHAIN_PREFIX;
   }
 
   /**
-   * Opens the queue, then rebuilds the chains with no VIP (flushing what a killed LB left). Blackholes an
-   * earlier run left stay until the first `setVips`, so VIP traffic meanwhile is dropped, not routed.
-   * Every flow is dropped until identifiers are activated.
+   * Publishes an empty table, opens the queue, then rebuilds the chains with no VIP (flushing what a
+   * killed LB left). Blackholes an earlier run left stay until the first `setVips`, so VIP traffic
+   * meanwhile is dropped, not routed.
    */
-  static async open(options: DataplaneOptions): Promise<LbDataplane> {
-    const dataplane = new LbDataplane(options);
+  static async open(options: DataplaneOptions, ports: DataplanePorts): Promise<LbDataplane> {
+    const dataplane = new LbDataplane(options, ports);
     await dataplane.table.publish(dataplane.maglev.build([]));
-    dataplane.queue = openNfQueue({
-      queue: options.queue,
-      table: dataplane.table,
-      fwmarkOffset: options.range.offset,
-      ...(options.netnsName === undefined ? {} : { netns: options.netnsName }),
-    });
+    dataplane.queue = ports.openQueue(dataplane.table);
     try {
       await dataplane.applyChains();
     } catch (error) {
@@ -79,7 +76,7 @@ export class LbDataplane implements TargetActivation {
     return dataplane;
   }
 
-  /** Publishes the Maglev table of `identifiers`, then lets their pinned flows skip the queue. */
+  /** Publishes the Maglev table of `identifiers`, then (pinning) lets their pinned flows skip the queue. */
   setActive(identifiers: readonly number[]): Promise<void> {
     return this.serially(async () => {
       const next = [...identifiers].sort((a, b) => a - b);
@@ -93,14 +90,15 @@ export class LbDataplane implements TargetActivation {
 
   /**
    * Makes `vips` the load-balanced ones: a new VIP's blackhole comes before its queue rule, a removed
-   * VIP's queue rule goes before its blackhole, so no step routes a VIP packet unmarked.
+   * VIP's queue rule goes before its blackhole. Idempotent, so a failed attempt is repaired by the next.
    */
   setVips(vips: readonly string[]): Promise<void> {
     return this.serially(async () => {
-      await this.blackholes.add(vips);
+      await this.ports.addBlackholes(vips);
       this.vips = [...vips];
       await this.applyChains();
-      await this.blackholes.set(vips);
+      await this.ports.setBlackholes(vips);
+      this.options.logger.info({ vips }, 'VIPs applied');
     });
   }
 
@@ -109,7 +107,7 @@ export class LbDataplane implements TargetActivation {
     return this.active;
   }
 
-  /** The VIPs the chains and blackholes were last built for. */
+  /** The VIPs the chains were last built for. */
   appliedVips(): readonly string[] {
     return this.vips;
   }
@@ -118,7 +116,10 @@ export class LbDataplane implements TargetActivation {
     return this.queue?.stats();
   }
 
-  /** Removes the chains (no more queueing), stops the queue thread, then removes the blackholes. */
+  /**
+   * Removes the chains (no more queueing), stops the queue thread, then removes the blackholes. Every
+   * step runs even when one fails; the first failure is reported.
+   */
   close(): Promise<void> {
     return this.serially(async () => {
       const failures: unknown[] = [];
@@ -129,29 +130,16 @@ export class LbDataplane implements TargetActivation {
           failures.push(error);
         }
       };
-      await attempt(() => removeLbChains({ chainPrefix: this.chainPrefix, ...this.where() }));
+      await attempt(() => this.ports.removeChains());
       await attempt(() => this.queue?.close());
       this.queue = undefined;
-      await attempt(() => this.blackholes.set([]));
+      await attempt(() => this.ports.setBlackholes([]));
       if (failures.length > 0) throw failures[0];
     });
   }
 
   private applyChains(): Promise<void> {
-    return applyLbChains({
-      ...this.where(),
-      chainPrefix: this.chainPrefix,
-      vips: this.vips,
-      queue: this.options.queue,
-      bypass: this.options.queueBypass,
-      pinning: this.options.pinning,
-      activeIdentifiers: this.active,
-      fwmarkOffset: this.options.range.offset,
-    });
-  }
-
-  private where(): { netns?: string } {
-    return this.options.netnsName === undefined ? {} : { netns: this.options.netnsName };
+    return this.ports.applyChains({ vips: this.vips, active: this.active });
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {

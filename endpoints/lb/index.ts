@@ -18,7 +18,8 @@ export {
   type RefusedTarget,
 } from './reconciler.js';
 export { kernelTargetRouting, FWMARK_RULE_PRIORITY } from './kernel-routing.js';
-export { LbDataplane, type DataplaneOptions } from './dataplane.js';
+export { LbDataplane, type ChainState, type DataplaneOptions, type DataplanePorts } from './dataplane.js';
+export { kernelDataplanePorts, type KernelDataplaneOptions } from './dataplane-ports.js';
 export { VipBlackholes, VIP_BLACKHOLE_METRIC } from './vip-blackholes.js';
 export { PendingRetry, type PendingRetryOptions } from './pending-retry.js';
 export { loadBalancerEndpoint, type LoadBalancerEndpointOptions } from './endpoint.js';

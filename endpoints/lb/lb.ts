@@ -15,6 +15,7 @@ import {
   type TargetWatcher,
 } from '../../sdk/services/nsp/index.js';
 import { LbDataplane } from './dataplane.js';
+import { kernelDataplanePorts } from './dataplane-ports.js';
 import { loadBalancerEndpoint } from './endpoint.js';
 import type { FwmarkRange } from './fwmark.js';
 import { kernelTargetRouting } from './kernel-routing.js';
@@ -84,17 +85,17 @@ export async function startLb(options: LbOptions): Promise<RunningLb> {
     const netns: NetnsHandle = options.netns === undefined ? kernel.current() : kernel.netns(options.netns);
     applySysctls(netns, LB_SYSCTLS);
 
-    const dataplane = await LbDataplane.open({
+    const pinning = options.pinning ?? true;
+    const ports = kernelDataplanePorts({
       netns,
       netnsName: options.netns,
-      maglev: options.maglev,
       range: options.range,
       queue: options.queue ?? 0,
       queueBypass: options.queueBypass ?? true,
-      pinning: options.pinning ?? true,
+      pinning,
       ...(options.chainPrefix === undefined ? {} : { chainPrefix: options.chainPrefix }),
-      logger,
     });
+    const dataplane = await LbDataplane.open({ maglev: options.maglev, pinning, logger }, ports);
     teardown.add('remove the chains, stop the queue, remove the blackholes', () => dataplane.close());
 
     const reconciler = new TargetReconciler({
@@ -179,7 +180,7 @@ export async function startLb(options: LbOptions): Promise<RunningLb> {
         fwmarkTables: `${options.range.first}-${options.range.last}`,
         maglev: options.maglev,
         queue: options.queue ?? 0,
-        pinning: options.pinning ?? true,
+        pinning,
       },
       'load balancer started',
     );
