@@ -265,16 +265,19 @@ export function toLinkInfo(message: rt.LinkMessage): LinkInfo {
   const { data, attrs } = message;
   const index = data.index ?? 0;
   const peer = readU32(attrs.link);
+  const kind = kindOf(attrs.linkinfo);
   return {
     index,
     name: attrs.ifname ?? '',
-    kind: kindOf(attrs.linkinfo),
+    kind,
     up: data.flags?.up === true,
     lowerUp: data.flags?.lowerUp === true,
     operState: OPER_STATES[attrs.operstate ?? 0] ?? 'unknown',
     mtu: attrs.mtu ?? 0,
     mac: attrs.address === undefined ? undefined : formatMac(attrs.address),
     masterIndex: attrs.master === undefined || attrs.master === 0 ? undefined : attrs.master,
-    peerIndex: peer === undefined || peer === index ? undefined : peer,
+    // A plain device reports its own index as IFLA_LINK; a veth's peer, living in another namespace,
+    // can have the same index as this end, so for veths the value always stands.
+    peerIndex: peer === undefined || (peer === index && kind !== 'veth') ? undefined : peer,
   };
 }

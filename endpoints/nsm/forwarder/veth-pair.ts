@@ -23,10 +23,7 @@ export interface VethPair {
   readonly created: boolean;
 }
 
-/**
- * A veth's peer index (IFLA_LINK). sdk/kernel reports none when it equals the link's own index, which is
- * common for the two ends of a pair in two fresh namespaces; a veth always has a peer, so that is it.
- */
+/** A veth's peer index (IFLA_LINK); a link read without its kind may lack it, and a veth always has one. */
 function peerOf(link: LinkInfo): number {
   return link.peerIndex ?? link.index;
 }
