@@ -46,6 +46,11 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     () => import('../endpoints/lb/main.js'),
   ),
   subcommand(
+    'local',
+    'the whole of Meridio on this host in network namespaces: up, status, scale, traffic, down',
+    () => import('../endpoints/local/main.js'),
+  ),
+  subcommand(
     'operator',
     'Trench controller and validating webhook',
     () => import('../endpoints/operator/main.js'),
