@@ -149,6 +149,52 @@ skipUnlessRoot('the LB endpoint tests', ['iptables-nft', 'ping'])('meridio lb (i
     expect(Object.keys(countByTarget(opened)).sort()).toEqual(['t1', 't2']);
   });
 
+  it('routes marked VIP packets to their target and drops unmarked ones, never back out of the default route', () => {
+    // The LB's default route points back at the client side, as a gateway would be.
+    ip(topology.lb, 'route', 'replace', 'default', 'via', '10.0.0.2');
+    ip(topology.lb, '-6', 'route', 'replace', 'default', 'via', 'fd00:cc::2');
+    try {
+      // A forwarded address that is not a VIP goes back out by the default route…
+      expect(ip(topology.lb, 'route', 'get', '20.0.0.99', 'from', '10.0.0.2', 'iif', 'lc')).toMatch(
+        /via 10\.0\.0\.2 dev lc/,
+      );
+      // …an unmarked VIP packet meets the blackhole (the kernel answers a lookup that ends in a blackhole
+      // with EINVAL)…
+      expect(() => ip(topology.lb, 'route', 'get', VIP4, 'from', '10.0.0.2', 'iif', 'lc')).toThrow(
+        'Invalid argument',
+      );
+      expect(() => ip(topology.lb, '-6', 'route', 'get', VIP6, 'from', 'fd00:cc::2', 'iif', 'lc')).toThrow(
+        'Invalid argument',
+      );
+      expect(ip(topology.lb, 'route', 'show', 'exact', `${VIP4}/32`)).toMatch(
+        /^blackhole 20\.0\.0\.1 .*metric 4242/,
+      );
+      expect(ip(topology.lb, '-6', 'route', 'show', 'exact', `${VIP6}/128`)).toMatch(
+        /^blackhole 2000::1 .*metric 4242/,
+      );
+      // …and a marked one goes to its target.
+      const marked4 = ip(topology.lb, 'route', 'get', VIP4, 'from', '10.0.0.2', 'iif', 'lc', 'mark', '5001');
+      const marked6 = ip(
+        topology.lb,
+        '-6',
+        'route',
+        'get',
+        VIP6,
+        'from',
+        'fd00:cc::2',
+        'iif',
+        'lc',
+        'mark',
+        '5002',
+      );
+      expect(marked4).toMatch(/via 172\.16\.1\.2 dev lt1 table 5001/);
+      expect(marked6).toMatch(/via fd00:2::2 dev lt2 table 5002/);
+    } finally {
+      ip(topology.lb, 'route', 'del', 'default');
+      ip(topology.lb, '-6', 'route', 'del', 'default');
+    }
+  });
+
   it('keeps a target whose subnet is not connected pending, and activates it once a proxy connection brings the subnet', async () => {
     await services.nspClient.register(nspTarget(3));
     const pending = await eventually(
@@ -287,6 +333,23 @@ skipUnlessRoot('the LB endpoint tests', ['iptables-nft', 'ping'])('meridio lb (i
     );
     const still = await pingBoth('after-leave');
     expect(still.filter((result) => result.error !== null)).toEqual([]);
+  });
+
+  it('deactivates a target whose proxy connection goes away (its route went with the link), the others keep their connections', async () => {
+    const before = await pingBoth('after-leave');
+    const [ctx, cancel] = Context.background().withTimeout(10_000);
+    try {
+      await proxyClient.close(ctx, proxyConnection!);
+    } finally {
+      cancel();
+    }
+    proxyConnection = undefined;
+    await eventually(() => lb.targets.active().join() === '1', 'target 3 deactivated');
+    expect(lb.targets.targets().find((target) => target.identifier === 3)?.state).toBe('pending');
+    const after = await pingBoth('after-leave');
+    const onOne = after.filter((_, index) => before[index]!.target === 't1');
+    expect(onOne.length).toBeGreaterThan(0);
+    expect(onOne.map((result) => result.target)).toEqual(onOne.map(() => 't1'));
   });
 
   it('stop deactivates and removes every rule, route, chain and blackhole it made, and unregisters', async () => {
