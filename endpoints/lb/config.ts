@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 
 import { messageOf } from '../../sdk/core/index.js';
+import { parseServiceAddress } from '../../sdk/grpc/index.js';
 import { largestPrimeAtMost, resolveMaglevConfig, type MaglevConfig } from '../../sdk/maglev/index.js';
 import { SettingsError, type SettingsValues } from '../../sdk/settings/index.js';
 import { fwmarkRange, type FwmarkRange } from './fwmark.js';
@@ -49,9 +50,17 @@ export function deriveLbSettings(settings: LbSettings, host: string = hostname()
     if (key in labels) throw new SettingsError(`Setting labels (NSM_LABELS) gives the label "${key}" twice.`);
     labels[key] = value;
   }
+  const listen = settings.listen === '' ? `unix:///var/lib/meridio/${name}.sock` : settings.listen;
+  try {
+    parseServiceAddress(listen);
+  } catch {
+    throw new SettingsError(
+      `Setting listen (--listen / NSM_LISTEN) has an invalid value "${listen}": expected host:port, [ipv6]:port or unix:///absolute/path.`,
+    );
+  }
   return {
     name,
-    listen: settings.listen === '' ? `unix:///var/lib/meridio/${name}.sock` : settings.listen,
+    listen,
     maglev,
     range,
     labels,

@@ -108,6 +108,7 @@ describe('LB settings', () => {
     [['--maglev-size', '10000'], 'is not (the largest prime below it is 9973)'],
     [['--max-targets', '50', '--maglev-size', '47'], 'must be at least the slot count N (50)'],
     [['--labels', 'a=1,a=2'], 'gives the label "a" twice'],
+    [['--listen', 'unix://relative/lb.sock'], 'has an invalid value "unix://relative/lb.sock"'],
   ])('refuses %j with a sentence', (argv, message) => {
     expect(() => deriveLbSettings(settingsFrom({}, argv))).toThrow(SettingsError);
     expect(() => deriveLbSettings(settingsFrom({}, argv))).toThrow(message);
