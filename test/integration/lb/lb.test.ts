@@ -54,6 +54,7 @@ skipUnlessRoot('the LB endpoint tests', ['iptables-nft', 'ping'])('meridio lb (i
   const channels = new GrpcChannelCache();
   let proxyConnection: Connection | undefined;
   let proxyClient: ReturnType<typeof newClient>;
+  let spread: TcpResult[] = [];
 
   beforeAll(async () => {
     // Targets 1 and 2 are linked to the LB; target 3 only gets there through an NSM connection.
@@ -147,6 +148,7 @@ skipUnlessRoot('the LB endpoint tests', ['iptables-nft', 'ping'])('meridio lb (i
     const opened = await openBoth('spread');
     expect(opened.filter((result) => result.error !== null)).toEqual([]);
     expect(Object.keys(countByTarget(opened)).sort()).toEqual(['t1', 't2']);
+    spread = opened;
   });
 
   it('routes marked VIP packets to their target and drops unmarked ones, never back out of the default route', () => {
@@ -244,6 +246,9 @@ skipUnlessRoot('the LB endpoint tests', ['iptables-nft', 'ping'])('meridio lb (i
     topology.routeRepliesOf(3);
 
     await eventually(() => lb.targets.active().join() === '1,2,3', 'target 3 active after the connection');
+    // Pinning: a target joining moves no established connection, although the table gave it entries.
+    const again = await pingBoth('spread');
+    expect(again.map((result) => result.target)).toEqual(spread.map((result) => result.target));
     const opened = await openBoth('three');
     expect(opened.filter((result) => result.error !== null)).toEqual([]);
     expect(Object.keys(countByTarget(opened)).sort()).toEqual(['t1', 't2', 't3']);
