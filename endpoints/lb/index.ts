@@ -24,3 +24,4 @@ export { VipBlackholes, VIP_BLACKHOLE_METRIC } from './vip-blackholes.js';
 export { PendingRetry, type PendingRetryOptions } from './pending-retry.js';
 export { loadBalancerEndpoint, type LoadBalancerEndpointOptions } from './endpoint.js';
 export { LB_SYSCTLS } from './sysctls.js';
+export { registerLbMetrics, type LbMetricsSource } from './metrics.js';

@@ -1,6 +1,7 @@
 import { parseCidr } from '../../sdk/config/index.js';
 import { DEFAULTS } from '../../sdk/defaults.js';
 import { MAX_MAGLEV_TABLE_SIZE, MAX_MAGLEV_TARGETS } from '../../sdk/maglev/index.js';
+import { metricsSetting } from '../../sdk/metrics/index.js';
 import { type Setting, setting } from '../../sdk/settings/index.js';
 import { MAX_FWMARK } from './fwmark.js';
 
@@ -135,6 +136,7 @@ export const LB_SETTINGS = {
       "keep each flow's target in conntrack so established flows stay put when targets come and go; false: hash every packet (stateless)",
     default: true,
   }),
+  metrics: metricsSetting(),
   logLevel: setting.logLevel({ description: 'the least severe level that is logged', default: 'info' }),
 };
 

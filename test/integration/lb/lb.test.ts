@@ -8,12 +8,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { fwmarkRange, startLb, type RunningLb } from '../../../endpoints/lb/index.js';
+import { fwmarkRange, registerLbMetrics, startLb, type RunningLb } from '../../../endpoints/lb/index.js';
 import { newClient } from '../../../sdk/chains/index.js';
 import { fileConfigSource, type ConfigSource } from '../../../sdk/config/index.js';
 import { type Connection, Context, defineClient, ipContextOf } from '../../../sdk/core/index.js';
 import { GrpcChannelCache, grpcConnect } from '../../../sdk/grpc/index.js';
 import { resolveMaglevConfig } from '../../../sdk/maglev/index.js';
+import { createMetricsRegistry } from '../../../sdk/metrics/index.js';
 import type { NspTarget } from '../../../sdk/services/nsp/index.js';
 import { interfaceNameClient } from '../../../sdk/middleware/interface-name/index.js';
 import { kernelMechanismClient } from '../../../sdk/middleware/kernel-mechanism/index.js';
@@ -149,6 +150,25 @@ skipUnlessRoot('the LB endpoint tests', ['iptables-nft', 'ping'])('meridio lb (i
     expect(opened.filter((result) => result.error !== null)).toEqual([]);
     expect(Object.keys(countByTarget(opened)).sort()).toEqual(['t1', 't2']);
     spread = opened;
+
+    // The queue thread's counters, as Prometheus reads them: every first packet was marked for 1 or 2.
+    const registry = createMetricsRegistry({ component: 'lb', processMetrics: false });
+    registerLbMetrics(registry, {
+      targets: () => lb.targets.targets(),
+      refusals: () => lb.targets.refusals(),
+      appliedVips: () => lb.dataplane.appliedVips(),
+      stats: () => lb.dataplane.stats(),
+    });
+    const text = await registry.metrics();
+    const perTarget = [1, 2].map((identifier) =>
+      Number(
+        new RegExp(
+          `meridio_lb_target_packets_total\\{identifier="${identifier}",component="lb"\\} (\\d+)`,
+        ).exec(text)?.[1],
+      ),
+    );
+    expect(perTarget.every((count) => count > 0)).toBe(true);
+    expect(text).toContain('meridio_lb_targets{state="active",component="lb"} 2');
   });
 
   it('routes marked VIP packets to their target and drops unmarked ones, never back out of the default route', () => {
