@@ -45,9 +45,13 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     process.stderr.write(`meridio target: ${messageOf(error)}\n`);
     return 1;
   }
+  // The SDK's timers do not hold the process: while the NSM is away nothing else would, and the
+  // target must keep trying until it is told to stop.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   const signal = await waitForTermination();
   logger.info({ signal }, 'stopping');
   await target.stop();
   await vipSource?.close();
+  clearInterval(keepAlive);
   return 0;
 }

@@ -8,6 +8,7 @@ import { createKernel, type NetnsHandle } from '../../sdk/kernel/index.js';
 import { LoopbackVips } from '../../sdk/middleware/loopback-vip/index.js';
 import { followVips, VipRouting } from '../../sdk/middleware/vip-route/index.js';
 import { IDENTIFIER_KEY } from '../../sdk/services/nsp/index.js';
+import { recoverConnections } from '../../endpoints/proxy/index.js';
 import { targetClient } from './chains.js';
 
 export interface TargetOptions {
@@ -96,15 +97,27 @@ export function startTarget(options: TargetOptions): RunningTarget {
     logger,
   });
 
-  const request = {
-    connection: {
-      id: `${options.name}-${options.proxyService ?? DEFAULTS.proxyServiceName}`,
-      network_service: options.proxyService ?? DEFAULTS.proxyServiceName,
-      labels: { nodeName: options.node },
-    },
-  };
+  const service = options.proxyService ?? DEFAULTS.proxyServiceName;
+  const id = `${options.name}-${service}`;
   const connectingStop = new AbortController();
   const connecting = (async (): Promise<Connection> => {
+    // A connection an earlier run left (a killed target) is requested again as it is: the same
+    // identifier, addresses and link, instead of a second connection beside the first.
+    const recovered = await recoverConnections({
+      channels,
+      nsm: options.nsm,
+      clientName: options.name,
+      service,
+      timeoutMs: options.requestTimeoutMs ?? 15_000,
+      logger,
+    });
+    const request = {
+      connection: recovered.find((connection) => connection.id === id) ?? {
+        id,
+        network_service: service,
+        labels: { nodeName: options.node },
+      },
+    };
     for (let delay = 200; ; delay = Math.min(delay * 2, MAX_RETRY_MS)) {
       const [ctx, cancel] = root.withTimeout(options.requestTimeoutMs ?? 15_000);
       const stop = (): void => cancel();

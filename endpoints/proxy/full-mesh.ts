@@ -16,6 +16,11 @@ export interface FullMeshOptions {
   readonly requestTimeoutMs: number;
   /** Pause after a failed Request, doubling up to 5 s; default 200 ms. */
   readonly retryMs?: number;
+  /**
+   * Connections an earlier run of the proxy left (`recoverConnections`): the one naming an LB is
+   * requested again as it is, so the NSM refreshes it instead of making a second link.
+   */
+  readonly recovered?: readonly Connection[];
 }
 
 interface Peer {
@@ -35,8 +40,13 @@ export class FullMesh {
   private readonly peers = new Map<string, Peer>();
   private watching: Promise<void> | undefined;
   private readonly stopping = new AbortController();
+  private readonly recovered: Map<string, Connection>;
 
-  constructor(private readonly options: FullMeshOptions) {}
+  constructor(private readonly options: FullMeshOptions) {
+    this.recovered = new Map(
+      (options.recovered ?? []).map((connection) => [connection.network_service_endpoint_name, connection]),
+    );
+  }
 
   /** Starts watching the registry. */
   start(): void {
@@ -83,19 +93,22 @@ export class FullMesh {
     const signal = peer.controller.signal;
     const logger = root.logger.child({ loadBalancer: lb });
     let delay = this.options.retryMs ?? 200;
+    const recovered = this.recovered.get(lb);
+    this.recovered.delete(lb);
+    const request = {
+      connection: recovered ?? {
+        id: `${name}-${lb}`,
+        network_service: service,
+        network_service_endpoint_name: lb,
+        labels: { ...labels },
+      },
+    };
     while (!signal.aborted) {
       const [ctx, cancel] = root.withTimeout(requestTimeoutMs);
       const onAbort = (): void => cancel();
       signal.addEventListener('abort', onAbort, { once: true });
       try {
-        peer.connection = await client.request(ctx, {
-          connection: {
-            id: `${name}-${lb}`,
-            network_service: service,
-            network_service_endpoint_name: lb,
-            labels: { ...labels },
-          },
-        });
+        peer.connection = await client.request(ctx, request);
         logger.info({ connectionId: peer.connection.id }, 'connected to the load balancer');
         return;
       } catch (error) {

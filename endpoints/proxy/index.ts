@@ -14,3 +14,4 @@ export {
 export { BRIDGE_NAME, bridgeMac } from './bridge.js';
 export { PROXY_SYSCTLS } from './sysctls.js';
 export { FullMesh, type FullMeshOptions } from './full-mesh.js';
+export { closeLeftovers, recoverConnections, type RecoverOptions } from './recover.js';

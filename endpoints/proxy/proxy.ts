@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 
 import type { ConfigSource } from '../../sdk/config/index.js';
-import { Context, messageOf } from '../../sdk/core/index.js';
+import { type Connection, Context, messageOf } from '../../sdk/core/index.js';
 import { DEFAULTS } from '../../sdk/defaults.js';
 import { GrpcChannelCache, type RunningGrpcServer, serveEndpoint } from '../../sdk/grpc/index.js';
 import { createKernel, type NetnsHandle } from '../../sdk/kernel/index.js';
@@ -19,6 +19,7 @@ import { BRIDGE_NAME, ensureBridge, removeBridge } from './bridge.js';
 import { loadBalancerClient, proxyEndpoint } from './chains.js';
 import type { SubnetRequest } from './config.js';
 import { FullMesh } from './full-mesh.js';
+import { closeLeftovers, recoverConnections } from './recover.js';
 import { allocateSubnets } from './subnets.js';
 import { applySysctls, PROXY_SYSCTLS } from './sysctls.js';
 
@@ -181,10 +182,31 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     );
     teardown.add('unregister the endpoint', () => registration.close());
 
+    const loadBalancerService = options.loadBalancerService ?? DEFAULTS.loadBalancerServiceName;
+    const recovery = {
+      channels,
+      nsm: options.nsm,
+      clientName: options.name,
+      service: loadBalancerService,
+      timeoutMs: options.requestTimeoutMs ?? 15_000,
+      logger,
+    };
+    const recovered = await recoverConnections(recovery);
+    const live = await registry
+      .findEndpoints({ network_service_names: [loadBalancerService] })
+      .then((found) => new Set(found.map((endpoint) => endpoint.name)))
+      .catch(() => undefined);
+    const isLive = (connection: Connection): boolean =>
+      live === undefined || live.has(connection.network_service_endpoint_name);
+    await closeLeftovers(
+      recovery,
+      recovered.filter((connection) => !isLive(connection)),
+    );
     const mesh = new FullMesh({
       client: loadBalancerClient(chainOptions),
       registry,
-      service: options.loadBalancerService ?? DEFAULTS.loadBalancerServiceName,
+      service: loadBalancerService,
+      recovered: recovered.filter(isLive),
       name: options.name,
       labels: { nodeName: options.node },
       root,

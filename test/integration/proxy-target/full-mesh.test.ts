@@ -1,5 +1,11 @@
 import { FullMesh } from '../../../endpoints/proxy/index.js';
-import { type Connection, Context, defineServer, UnavailableError } from '../../../sdk/core/index.js';
+import {
+  type Connection,
+  Context,
+  defineServer,
+  newConnection,
+  UnavailableError,
+} from '../../../sdk/core/index.js';
 import {
   type EndpointEvent,
   newNetworkServiceEndpoint,
@@ -45,7 +51,7 @@ class ScriptedWatch {
   }
 }
 
-function setup(failFirst = 0) {
+function setup(failFirst = 0, recovered: Connection[] = []) {
   const counter = countServer();
   const seen: Connection[] = [];
   let failures = failFirst;
@@ -76,6 +82,7 @@ function setup(failFirst = 0) {
     root: Context.background(),
     requestTimeoutMs: 2000,
     retryMs: 5,
+    recovered,
   });
   return { sandbox, counter, seen, watch, mesh };
 }
@@ -104,6 +111,25 @@ describe('FullMesh', () => {
     await mesh.stop();
     expect(counter.closes).toBe(2);
     expect(mesh.connections().size).toBe(0);
+    sandbox.stop();
+  });
+
+  it('requests a connection an earlier run left as it is, so its addresses come back', async () => {
+    const left = newConnection({
+      id: 'proxy-node-1-lb-a',
+      network_service: 'load-balancer',
+      network_service_endpoint_name: 'lb-a',
+      context: { ip_context: { dst_ip_addrs: ['172.16.0.9/24'] } },
+    });
+    const { sandbox, seen, watch, mesh } = setup(0, [left]);
+    mesh.start();
+    watch.push('lb-a');
+    watch.push('lb-b');
+    await eventually(() => mesh.connections().size === 2, 'both LBs connected');
+    const toA = seen.find((c) => c.network_service_endpoint_name === 'lb-a')!;
+    expect(toA.context?.ip_context?.dst_ip_addrs).toEqual(['172.16.0.9/24']);
+    expect(seen.find((c) => c.network_service_endpoint_name === 'lb-b')!.context).toBeNull();
+    await mesh.stop();
     sandbox.stop();
   });
 
