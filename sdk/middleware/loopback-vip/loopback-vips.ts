@@ -66,6 +66,13 @@ export class LoopbackVips {
     });
   }
 
+  /** Takes every VIP this object put on the device off again, whoever held them. */
+  clear(): Promise<void> {
+    return this.change(() => {
+      this.holders.clear();
+    });
+  }
+
   /** The VIPs on the device now, as far as this object put them there. */
   present(): string[] {
     return [...this.applied];

@@ -61,6 +61,9 @@ describe('LoopbackVips', () => {
     expect(device.list()).toHaveLength(2);
     await loopback.release('c2');
     expect(device.list()).toEqual([]);
+    await loopback.hold('c3');
+    await loopback.clear();
+    expect(device.list()).toEqual([]);
   });
 
   it('repairs a failed change with the next one and refuses a VIP that is not a prefix', async () => {
