@@ -23,11 +23,15 @@ $(STAMP): package.json package-lock.json
 
 deps: apt $(STAMP)
 
-proto: $(STAMP)
+PROTO_STAMP := proto/gen/.generated
+$(PROTO_STAMP): $(addprefix proto/,$(PROTO_FILES)) | $(STAMP)
 	@rm -rf proto/gen
 	npx proto-loader-gen-types --keepCase --longs=String --enums=String --defaults --oneofs \
 	  --grpcLib=@grpc/grpc-js --importFileExtension=.js -I proto -I proto/networkservice -O proto/gen $(PROTO_FILES) 2>&1 \
 	  | { grep -v 'not found in any of the include paths\|trace-warnings' || true; }
+	@touch $@
+
+proto: $(PROTO_STAMP)
 
 NATIVE_ADDON := build/Release/meridio_nfqueue.node
 $(NATIVE_ADDON): binding.gyp $(wildcard native/*.cc native/*.h) | deps

@@ -35,7 +35,7 @@ const TARGETS = 3;
 const PINNED = (cpu: number): string[] => ['nice', '-n', '-20', 'taskset', '-c', `${cpu}`];
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repository = resolve(here, '..', '..', '..', '..', '..');
+const repository = resolve(here, '..', '..', '..', '..');
 const binaries = join(repository, 'dist', 'bench-lb', 'bin');
 
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));

@@ -26,7 +26,7 @@ import {
 import { countByTarget, TrafficAgent } from './traffic.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-/** `make test` builds (tsc -p tsconfig.build.json) before jest; the process runs the compiled command. */
+/** `make test` builds (tsc -p tsconfig.json) before jest; the process runs the compiled command. */
 const MERIDIO_BIN = join(REPO, 'dist', 'bin', 'meridio.js');
 const LB_MAIN = join(REPO, 'dist', 'endpoints', 'lb', 'main.js');
 const LB_NAME = 'lb-p';

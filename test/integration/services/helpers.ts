@@ -77,7 +77,7 @@ export function healthStatus(target: string, service = ''): Promise<string> {
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 /**
- * The built command. `make test` runs `make build` (tsc -p tsconfig.build.json) before jest, so the
+ * The built command. `make test` runs `make build` (tsc -p tsconfig.json) before jest, so the
  * child processes run the compiled JavaScript with plain node: there is no TypeScript loader.
  */
 export const MERIDIO_BIN = join(REPO, 'dist', 'bin', 'meridio.js');
