@@ -1,8 +1,9 @@
 /**
  * The gateway's routes to the VIPs: one per VIP, multipath over the LBs that can take traffic (the
- * gateway hashes flows by L4, so each flow sticks to one LB). Kept in line with the configuration and
- * the LBs, as a router fed by BGP would be; only the static routes of the main table are the gateway's
- * VIP routes, so anything else there (connected networks) is left alone.
+ * gateway hashes flows by L4, so each flow sticks to one LB), the LBs in the order of their names — the
+ * order a proxy's return route should have for replies to take the same LB (see sysctls.ts). Kept in
+ * line with the configuration and the LBs, as a router fed by BGP would be; only the static routes of
+ * the main table are the gateway's VIP routes, so anything else there (connected networks) is left alone.
  */
 import type { Vip } from '../../sdk/config/index.js';
 import { MAIN_TABLE, type NetnsHandle, type RouteInfo } from '../../sdk/kernel/index.js';
@@ -19,7 +20,7 @@ export interface GatewayRouteChange {
 function nexthopsOf(route: RouteInfo): string[] {
   const gateways =
     route.nexthops.length > 0 ? route.nexthops.map((nexthop) => nexthop.gateway) : [route.gateway];
-  return gateways.filter((gateway): gateway is string => gateway !== undefined).sort();
+  return gateways.filter((gateway): gateway is string => gateway !== undefined);
 }
 
 function same(a: readonly string[], b: readonly string[]): boolean {
@@ -39,7 +40,9 @@ export async function reconcileGatewayRoutes(
   const changes: GatewayRouteChange[] = [];
   const wanted = new Set<string>();
   for (const vip of vips) {
-    const via = lbs.map((lb) => (vip.family === 'ipv4' ? lb.addresses.ipv4 : lb.addresses.ipv6)).sort();
+    const via = [...lbs]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((lb) => (vip.family === 'ipv4' ? lb.addresses.ipv4 : lb.addresses.ipv6));
     if (via.length === 0) continue;
     wanted.add(vip.cidr);
     const route = byDestination.get(vip.cidr);
