@@ -1,25 +1,8 @@
-import { parseCidr } from '../../sdk/config/index.js';
 import { DEFAULTS } from '../../sdk/defaults.js';
 import { MAX_MAGLEV_TABLE_SIZE, MAX_MAGLEV_TARGETS } from '../../sdk/maglev/index.js';
 import { metricsSetting } from '../../sdk/metrics/index.js';
-import { type Setting, setting } from '../../sdk/settings/index.js';
+import { meridioSetting, type Setting, setting } from '../../sdk/settings/index.js';
 import { MAX_FWMARK } from './fwmark.js';
-
-/** A CIDR without host bits, in canonical form. */
-const cidr: Setting<string> = Object.freeze({
-  description: 'a CIDR',
-  defaultValue: undefined,
-  placeholder: '<cidr>',
-  isSwitch: false,
-  parse: (text: string): string => {
-    try {
-      return parseCidr(text.trim()).cidr;
-    } catch {
-      throw new Error('a CIDR without host bits, such as 20.0.0.1/32 or 2000::1/128');
-    }
-  },
-  format: String,
-});
 
 /** `key=value`: one label of the endpoint's registration. */
 const label: Setting<readonly [string, string]> = Object.freeze({
@@ -52,54 +35,15 @@ export const LB_SETTINGS = {
     description: "labels of the LB's endpoint registration for its network service",
     default: [],
   }),
-  connectTo: setting.serviceAddress({
-    description: 'the NSM whose registry the LB registers its endpoint in',
-    default: 'unix:///var/lib/networkservicemesh/nsm.io.sock',
-  }),
-  listen: setting.string({
-    placeholder: 'address',
-    description:
-      "where the LB's endpoint serves, as registered in NSM (empty: unix:///var/lib/meridio/<name>.sock)",
-    default: '',
-    allowEmpty: true,
-  }),
-  netns: setting.string({
-    placeholder: 'name',
-    description:
-      'the named network namespace (/run/netns/<name>) the LB works in; empty: the namespace it runs in',
-    default: '',
-    allowEmpty: true,
-  }),
-  nspService: setting.serviceAddress({
-    description: 'the NSP service whose targets the LB balances over',
-    default: `nsp-service:${DEFAULTS.nspPort}`,
-  }),
-  vips: setting.list({
-    item: cidr,
-    description: 'the VIPs until a configuration source gives them',
-    default: [],
-  }),
-  configFile: setting.string({
-    placeholder: 'path',
-    description: 'a local configuration file (meridio.conf format, watched); empty: the ConfigMap in a pod',
-    default: '',
-    allowEmpty: true,
-  }),
-  configMapName: setting.string({
-    description: 'the ConfigMap with the VIPs, watched when running in a pod',
-    default: DEFAULTS.configMapName,
-  }),
-  namespace: setting.string({
-    description: "the ConfigMap's namespace; empty: the pod's",
-    default: '',
-    allowEmpty: true,
-  }),
-  maxTargets: setting.integer({
-    description: 'N: target identifiers are 1..N; the same on every LB of the trench',
-    default: DEFAULTS.maxTargets,
-    min: 1,
-    max: MAX_MAGLEV_TARGETS,
-  }),
+  connectTo: meridioSetting.connectTo('registry: the LB registers its endpoint in it'),
+  listen: meridioSetting.listen('the LB'),
+  netns: meridioSetting.netns('the LB'),
+  nspService: meridioSetting.nspService('whose targets the LB balances over'),
+  vips: meridioSetting.vips(),
+  configFile: meridioSetting.configFile(),
+  configMapName: meridioSetting.configMapName(),
+  namespace: meridioSetting.namespace(),
+  maxTargets: meridioSetting.maxTargets('the same on every LB of the trench', MAX_MAGLEV_TARGETS),
   maglevSize: setting.integer({
     description:
       'M: the Maglev table size, a prime ≥ N, the same on every LB of the trench (0: the largest prime ≤ 100·N)',
@@ -137,7 +81,7 @@ export const LB_SETTINGS = {
     default: true,
   }),
   metrics: metricsSetting(),
-  logLevel: setting.logLevel({ description: 'the least severe level that is logged', default: 'info' }),
+  logLevel: meridioSetting.logLevel(),
 };
 
 export const LB_SUMMARY =

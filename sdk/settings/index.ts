@@ -15,3 +15,4 @@ export {
 export { settingsHelp, type HelpText } from './help.js';
 export { loadSettings, EXIT_BAD_SETTINGS, type LoadedSettings, type Output } from './load.js';
 export { waitForTermination } from './termination.js';
+export { meridioSetting } from './meridio.js';
