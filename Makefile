@@ -17,7 +17,7 @@ apt:
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
-$(STAMP): package.json package-lock.json
+$(STAMP): package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $(STAMP)
 
