@@ -8,7 +8,14 @@ import type { Logger } from 'pino';
 
 import { type ConfigSource, fileConfigSource, type Vip } from '../../sdk/config/index.js';
 import { messageOf } from '../../sdk/core/index.js';
-import { createKernel, formatPrefix, type Kernel, networkOf, parsePrefix } from '../../sdk/kernel/index.js';
+import {
+  createKernel,
+  formatPrefix,
+  type Kernel,
+  type NetnsHandle,
+  networkOf,
+  parsePrefix,
+} from '../../sdk/kernel/index.js';
 import { createNspClient, IDENTIFIER_KEY, type NspClient } from '../../sdk/services/nsp/index.js';
 import { ComponentSpecs } from './components.js';
 import { runCtraffic, vipAddress } from './ctraffic-run.js';
@@ -32,6 +39,7 @@ import { ResourceRecord } from './resources.js';
 import type { StatePaths } from './state-paths.js';
 import type { LocalStatus, Phase, ProcessInfo } from './status.js';
 import { type ProcessSpec, type RestartPolicy, SupervisedProcess } from './supervised-process.js';
+import { type AddressOwner, NeighbourRefresher } from './neighbour-refresh.js';
 import { pause, waitUntil, Waker } from './wait.js';
 
 export interface LocalClusterOptions {
@@ -109,11 +117,13 @@ export class LocalCluster {
   private operations: Promise<unknown> = Promise.resolve();
   private readonly loops: Promise<void>[] = [];
   private readonly logger: Logger;
+  private readonly neighbours: NeighbourRefresher;
   readonly externalNs: string;
   readonly gatewayNs: string;
 
   constructor(private readonly options: LocalClusterOptions) {
     this.logger = options.logger;
+    this.neighbours = new NeighbourRefresher(options.logger);
     this.wantedTargets = options.spec.targets;
     this.kernel = options.kernel ?? createKernel({ logger: options.logger });
     this.record = new ResourceRecord(options.paths.resourcesFile);
@@ -459,8 +469,11 @@ export class LocalCluster {
 
   /** Reads what the kernel and the NSP say, and keeps the gateway's VIP routes on the usable LBs. */
   private async observe(): Promise<void> {
+    const owners: AddressOwner[] = [];
     for (const target of [...this.targets.values()]) {
-      target.ips = await this.addressesIn(target.plan.namespace, (link) => link !== 'lo');
+      const addresses = await this.interfaceAddresses(target.plan.namespace, (link) => link !== 'lo');
+      target.ips = addresses.map((entry) => entry.address);
+      owners.push(...addresses);
     }
     if (this.nsp !== undefined) {
       try {
@@ -480,14 +493,15 @@ export class LocalCluster {
       }
     }
     for (const proxy of this.proxies) {
-      const bridge = await this.addressesIn(proxy.plan.namespace, (link) => link === 'bridge0', true);
-      proxy.subnets = bridge;
+      const bridge = await this.interfaceAddresses(proxy.plan.namespace, (link) => link === 'bridge0');
+      proxy.subnets = bridge.map((entry) => formatPrefix(networkOf(parsePrefix(entry.cidr))));
     }
     for (const lb of this.lbs) {
-      lb.nsmLinks = (await this.linksIn(lb.plan.namespace)).filter(
-        (link) => link !== 'lo' && link !== lb.plan.link,
-      ).length;
+      const nsmLink = (link: string): boolean => link !== 'lo' && link !== lb.plan.link;
+      lb.nsmLinks = (await this.linksIn(lb.plan.namespace)).filter(nsmLink).length;
+      owners.push(...(await this.interfaceAddresses(lb.plan.namespace, nsmLink)));
     }
+    await this.neighbours.update(owners, this.peerHandles());
     const usable = this.lbs.filter(
       (lb) => this.lbHealthy(lb) && Date.now() - lb.process.since >= LB_SETTLE_MS,
     );
@@ -508,20 +522,43 @@ export class LocalCluster {
     }
   }
 
-  /** Global addresses of the matching links (bare), or their networks (`asNetworks`). */
-  private async addressesIn(
+  /** The namespaces that send to NSM addresses directly: the LBs (to targets) and proxies (to LBs). */
+  private peerHandles(): NetnsHandle[] {
+    const handles: NetnsHandle[] = [];
+    for (const namespace of [
+      ...this.lbs.map((lb) => lb.plan.namespace),
+      ...this.proxies.map((p) => p.plan.namespace),
+    ]) {
+      try {
+        handles.push(this.network.handle(namespace));
+      } catch {
+        // Not there (yet): nothing to flush in it.
+      }
+    }
+    return handles;
+  }
+
+  /** Global addresses of the matching links, with their link's MAC; IPv4 first. */
+  private async interfaceAddresses(
     namespace: string,
     matches: (link: string) => boolean,
-    asNetworks = false,
-  ): Promise<string[]> {
+  ): Promise<(AddressOwner & { readonly cidr: string })[]> {
     try {
       const handle = this.network.handle(namespace);
-      const links = new Map((await handle.links.list()).map((link) => [link.index, link.name]));
+      const links = new Map((await handle.links.list()).map((link) => [link.index, link]));
       return (await handle.addresses.list())
-        .filter((address) => matches(links.get(address.linkIndex) ?? '') && isGlobal(address.cidr))
-        .map((address) => (asNetworks ? formatPrefix(networkOf(parsePrefix(address.cidr))) : address.address))
+        .filter((address) => matches(links.get(address.linkIndex)?.name ?? '') && isGlobal(address.cidr))
+        .map((address) => ({
+          address: address.address,
+          cidr: address.cidr,
+          mac: links.get(address.linkIndex)?.mac ?? '',
+        }))
         .sort((a, b) =>
-          a.includes(':') === b.includes(':') ? a.localeCompare(b) : a.includes(':') ? 1 : -1,
+          a.address.includes(':') === b.address.includes(':')
+            ? a.address.localeCompare(b.address)
+            : a.address.includes(':')
+              ? 1
+              : -1,
         );
     } catch {
       return [];

@@ -84,7 +84,7 @@ export async function waitReady(paths: StatePaths, options: WaitReadyOptions): P
       if (status.phase === 'failed') {
         if (tty) output.write('\n');
         throw new FailedPreconditionError(
-          `The instance failed: ${status.failure ?? 'no reason given'}. Inspect it with "meridio local logs supervisor", remove it with "meridio local down".`,
+          `The instance failed: ${(status.failure ?? 'no reason given').replace(/\.$/, '')}. Inspect it with "meridio local logs supervisor", remove it with "meridio local down".`,
         );
       }
       if (status.ready && (options.accept?.(status) ?? true)) {
