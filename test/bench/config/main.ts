@@ -38,26 +38,39 @@ function percentile(samples: number[], p: number): number {
   return Math.round(sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]! * 10) / 10;
 }
 
+/** Whether `text` names `address` as a whole (30.0.0.1 is not in 30.0.0.11). */
+function mentions(text: string, address: string): boolean {
+  const escaped = address.replace(/[.]/g, '\\.');
+  return new RegExp(`(^|[^0-9a-fA-F:.])${escaped}([^0-9a-fA-F:.]|$)`, 'm').test(text);
+}
+
 /** Whether any component still holds the VIP: LB queue rule, proxy source rule, target loopback address. */
 function vipStillApplied(status: Status, address: string): boolean {
   const family = address.includes(':') ? '-6' : '-4';
   const iptables = address.includes(':') ? 'ip6tables-save' : 'iptables-save';
   return (
     status.lbs.some((lb) =>
-      run('ip', ['netns', 'exec', lb.namespace, iptables, '-t', 'mangle']).includes(address),
+      mentions(run('ip', ['netns', 'exec', lb.namespace, iptables, '-t', 'mangle']), address),
     ) ||
     status.proxies.some((proxy) =>
-      run('ip', [family, '-n', proxy.namespace, 'rule', 'show']).includes(address),
+      mentions(run('ip', [family, '-n', proxy.namespace, 'rule', 'show']), address),
     ) ||
     status.targets.some((target) =>
-      run('ip', [family, '-n', target.namespace, 'addr', 'show', 'dev', 'lo']).includes(address),
+      mentions(run('ip', [family, '-n', target.namespace, 'addr', 'show', 'dev', 'lo']), address),
     )
   );
 }
 
 async function main(): Promise<void> {
-  local('up', '--prefix', PREFIX);
-  const status = JSON.parse(local('status', '--json')) as Status;
+  try {
+    local('up', '--prefix', PREFIX);
+    await measure(JSON.parse(local('status', '--json')) as Status);
+  } finally {
+    local('down');
+  }
+}
+
+async function measure(status: Status): Promise<void> {
   const probe = spawn('ip', ['netns', 'exec', status.external.namespace, 'node', PROBE], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -91,7 +104,6 @@ async function main(): Promise<void> {
     }
   } finally {
     probe.kill();
-    local('down');
   }
   console.log(`vip add → every target answers (ms): ${added.map((v) => v.toFixed(0)).join(' ')}`);
   console.log(`vip remove → gone everywhere (ms): ${removed.map((v) => v.toFixed(0)).join(' ')}`);
