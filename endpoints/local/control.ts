@@ -82,6 +82,8 @@ export function controlRequest<T>(
     const req = request(
       {
         socketPath: path,
+        // A fresh connection each time: a pooled one may be to a supervisor that has gone.
+        agent: false,
         method,
         path: url,
         headers: payload === undefined ? {} : { 'content-type': 'application/json' },

@@ -17,18 +17,27 @@ export { StatePaths, defaultStateDir } from './state-paths.js';
 export {
   EXTERNAL_NETWORK,
   LIMITS,
+  checkSpec,
   ctrafficName,
   externalNamespace,
   gatewayNamespace,
+  initialLbs,
+  initialProxies,
+  lbPlan,
   planScale,
+  targetPlan,
   type LbPlan,
   type ProxyPlan,
   type TargetPlan,
   type TopologySpec,
 } from './plan.js';
-export { INSTANCE_ENV } from './resources.js';
+export { INSTANCE_ENV, ResourceRecord, readRecordedNamespaces } from './resources.js';
+export { LocalNetwork } from './network.js';
 export { instanceProcesses } from './cleanup.js';
 export { SYSCTLS } from './sysctls.js';
+export { SupervisedProcess, type ProcessSpec, type RestartPolicy } from './supervised-process.js';
+export { controlRequest, serveControl, type ControlHandlers } from './control.js';
+export { NeighbourRefresher } from './neighbour-refresh.js';
 export { checkVip, checkVips } from './vips.js';
 export { reconcileGatewayRoutes } from './gateway-routes.js';
 export { formatTraffic, summarise, type VipTraffic } from './cli/traffic.js';

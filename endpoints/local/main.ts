@@ -47,8 +47,9 @@ function load<S extends SettingsSpec>(
   env: NodeJS.ProcessEnv,
   usage: string,
   summary: string,
+  io: Io,
 ) {
-  return loadSettings(spec, argv, env, { usage: `meridio local ${usage}`, summary });
+  return loadSettings(spec, argv, env, { usage: `meridio local ${usage}`, summary }, io);
 }
 
 /** Leading words before the first flag: `logs NAME`, `vip add CIDR`. */
@@ -81,6 +82,7 @@ async function dispatch(
         env,
         'up [settings]',
         'Builds a local instance and waits until it is ready.',
+        io,
       );
       return loaded.ok ? up(loaded.values, env, io) : loaded.exitCode;
     }
@@ -91,6 +93,7 @@ async function dispatch(
         env,
         'down [settings]',
         'Removes every process, namespace and file of the instance; safe to repeat.',
+        io,
       );
       return loaded.ok ? down(new StatePaths(resolve(loaded.values.stateDir)), io) : loaded.exitCode;
     }
@@ -102,6 +105,7 @@ async function dispatch(
         env,
         'status [--json]',
         'The instance: VIPs, external host, gateway, LBs, proxies, targets.',
+        io,
       );
       if (!loaded.ok) return loaded.exitCode;
       const status = await fetchStatus(new StatePaths(resolve(loaded.values.stateDir)));
@@ -115,7 +119,7 @@ async function dispatch(
         wait: setting.boolean({ description: 'wait until the targets are ready', default: true }),
         timeout: setting.duration({ description: 'how long to wait', default: 120_000 }),
       };
-      const loaded = load(spec, argv, env, 'scale --targets N', 'Adds or removes targets.');
+      const loaded = load(spec, argv, env, 'scale --targets N', 'Adds or removes targets.', io);
       if (!loaded.ok) return loaded.exitCode;
       const { values } = loaded;
       return scale(
@@ -138,6 +142,7 @@ async function dispatch(
         env,
         'traffic [settings]',
         'ctraffic from the external host to every VIP.',
+        io,
       );
       if (!loaded.ok) return loaded.exitCode;
       const { values } = loaded;
@@ -153,7 +158,14 @@ async function dispatch(
         ...stateDir,
         lines: setting.integer({ description: 'only the last N lines (0: all)', default: 0, min: 0 }),
       };
-      const loaded = load(spec, rest, env, 'logs NAME [settings]', 'The log of one process of the instance.');
+      const loaded = load(
+        spec,
+        rest,
+        env,
+        'logs NAME [settings]',
+        'The log of one process of the instance.',
+        io,
+      );
       if (!loaded.ok) return loaded.exitCode;
       return logs(new StatePaths(resolve(loaded.values.stateDir)), name, loaded.values.lines, io);
     }
@@ -173,6 +185,7 @@ async function dispatch(
         env,
         'vip add|remove CIDR [settings]',
         'Adds or removes a VIP in the configuration file.',
+        io,
       );
       if (!loaded.ok) return loaded.exitCode;
       const { values } = loaded;
@@ -191,6 +204,7 @@ async function dispatch(
         env,
         'supervise --state-dir DIR',
         'The background daemon of an instance, started by "up".',
+        io,
       );
       return loaded.ok
         ? runSupervisor(new StatePaths(resolve(loaded.values.stateDir)), env)

@@ -34,6 +34,9 @@ export interface RestartPolicy {
   readonly graceMs: number;
 }
 
+/** What the supervisor's notes in a process's log carry, so the readiness probe skips them. */
+const NOTE_MARK = '"component":"supervisor"';
+
 export const DEFAULT_RESTART_POLICY: RestartPolicy = Object.freeze({
   initialDelayMs: 200,
   maxDelayMs: 10_000,
@@ -166,7 +169,12 @@ export class SupervisedProcess {
       if (size <= this.scanFrom) return false;
       const buffer = Buffer.alloc(size - this.scanFrom);
       readSync(fd, buffer, 0, buffer.length, this.scanFrom);
-      if (buffer.includes(line)) return true;
+      // The supervisor's own notes in the log do not count.
+      const found = buffer
+        .toString('utf8')
+        .split('\n')
+        .some((entry) => entry.includes(line) && !entry.includes(NOTE_MARK));
+      if (found) return true;
       // Next time, read on from here, keeping enough to catch a line cut at the end.
       this.scanFrom = Math.max(this.scanFrom, size - Buffer.byteLength(line));
       return false;
