@@ -56,7 +56,7 @@ test: build lint
 	NODE_OPTIONS=--experimental-vm-modules npx jest --ci
 
 demo: build
-	node dist/examples/custom-endpoint/demo.js
+	node dist/examples/local-demo/demo.js
 
 clean:
 	rm -rf dist build proto/gen
