@@ -77,6 +77,9 @@ interface TargetState {
 
 const OBSERVE_EVERY_MS = 500;
 const PROBE_EVERY_MS = 500;
+/** A target that stays unreachable this long is probed less often (each probe starts a process). */
+const PROBE_PATIENCE_MS = 30_000;
+const PROBE_SLOW_EVERY_MS = 5000;
 const PROBE_DURATION_MS = 1500;
 /** An LB takes VIP traffic once it has served this long (its NSP snapshot is in by then). */
 const LB_SETTLE_MS = 1000;
@@ -566,6 +569,8 @@ export class LocalCluster {
   }
 
   private async probeLoop(): Promise<void> {
+    let waitingFor = '';
+    let waitingSince = 0;
     while (!this.lifetime.signal.aborted) {
       const waiting = [...this.targets.values()].filter(
         (target) =>
@@ -574,10 +579,14 @@ export class LocalCluster {
           target.identifier !== null &&
           !this.reachable(target),
       );
+      // Patient again whenever the set of targets waited for changes (one answered, one joined).
+      const key = waiting.map((target) => target.plan.name).join(',');
+      if (key !== waitingFor) [waitingFor, waitingSince] = [key, Date.now()];
       if (waiting.length > 0 && this.vips.length > 0 && this.lbs.some((lb) => lb.routed)) {
         await this.probe();
       }
-      await this.prober.sleep(PROBE_EVERY_MS, this.lifetime.signal);
+      const slow = Date.now() - waitingSince > PROBE_PATIENCE_MS;
+      await this.prober.sleep(slow ? PROBE_SLOW_EVERY_MS : PROBE_EVERY_MS, this.lifetime.signal);
     }
   }
 
