@@ -126,10 +126,18 @@ export class VipRouting {
     return result;
   }
 
+  /**
+   * In the order of their sources' names (the connections to the LBs, named after them), which is the
+   * order the gateway lists the LBs in: with the same symmetric hash on both sides, a flow's replies
+   * leave through the LB it came in by, so that LB's conntrack (flow pinning) sees the whole flow.
+   */
   private allNexthops(): Nexthop[] {
     const unique = new Map<string, Nexthop>();
-    for (const hops of this.sources.values()) for (const hop of hops) unique.set(hopKey(hop), hop);
-    return [...unique.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, hop]) => hop);
+    for (const source of [...this.sources.keys()].sort()) {
+      for (const hop of this.sources.get(source) ?? [])
+        if (!unique.has(hopKey(hop))) unique.set(hopKey(hop), hop);
+    }
+    return [...unique.values()];
   }
 
   /**
