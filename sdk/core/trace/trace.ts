@@ -33,6 +33,22 @@ function snapshot(value: unknown): unknown {
   return value === undefined ? undefined : copyMessage(value);
 }
 
+/** The views the previous element saw, shared by the elements of one call (made by the first). */
+function withTraceViews(ctx: Context): [Context, TraceViews] {
+  const views = ctx.value(traceViewsKey);
+  if (views !== undefined) return [ctx, views];
+  const fresh: TraceViews = {};
+  return [ctx.withValue(traceViewsKey, fresh), fresh];
+}
+
+function logElementFailure(ctx: Context, element: AnyElement, op: 'request' | 'close', error: unknown): void {
+  markErrorOrigin(error, element.name);
+  ctx.logger.debug(
+    { element: element.name, op, origin: errorOrigin(error), code: codeOf(error), error: messageOf(error) },
+    `${op} failed in element`,
+  );
+}
+
 /** Runs one element of a chain with tracing; only called when `isTracing(ctx)`. */
 export async function traceElementRequest(
   element: AnyElement,
@@ -48,11 +64,8 @@ export async function traceElementRequest(
       throw error;
     }
   }
-  let views = ctx.value(traceViewsKey);
-  if (views === undefined) {
-    views = {};
-    ctx = ctx.withValue(traceViewsKey, views);
-  }
+  let views: TraceViews;
+  [ctx, views] = withTraceViews(ctx);
   const requestView = snapshot(request);
   ctx.logger.debug(
     { element: element.name, op: 'request', changes: diffViews(views.request, requestView) },
@@ -71,17 +84,7 @@ export async function traceElementRequest(
     views.connection = connectionView;
     return connection;
   } catch (error) {
-    markErrorOrigin(error, element.name);
-    ctx.logger.debug(
-      {
-        element: element.name,
-        op: 'request',
-        origin: errorOrigin(error),
-        code: codeOf(error),
-        error: messageOf(error),
-      },
-      'request failed in element',
-    );
+    logElementFailure(ctx, element, 'request', error);
     throw error;
   }
 }
@@ -101,11 +104,8 @@ export async function traceElementClose(
       throw error;
     }
   }
-  let views = ctx.value(traceViewsKey);
-  if (views === undefined) {
-    views = {};
-    ctx = ctx.withValue(traceViewsKey, views);
-  }
+  let views: TraceViews;
+  [ctx, views] = withTraceViews(ctx);
   const view = snapshot(connection);
   ctx.logger.debug(
     { element: element.name, op: 'close', changes: diffViews(views.connection, view) },
@@ -115,17 +115,7 @@ export async function traceElementClose(
   try {
     await element.close(ctx, connection, next);
   } catch (error) {
-    markErrorOrigin(error, element.name);
-    ctx.logger.debug(
-      {
-        element: element.name,
-        op: 'close',
-        origin: errorOrigin(error),
-        code: codeOf(error),
-        error: messageOf(error),
-      },
-      'close failed in element',
-    );
+    logElementFailure(ctx, element, 'close', error);
     throw error;
   }
 }
