@@ -159,7 +159,8 @@ async function serve(settings: Settings, address: HostPort): Promise<number> {
     },
   });
   const signal = await waitForTermination();
-  logger.info({ signal, connections: server.connections() }, 'stopping');
+  // The open connections' peers, so a removed target's lost connections can be told from others.
+  logger.info({ signal, connections: server.connections(), open: server.openPeers() }, 'stopping');
   await server.close();
   await metrics.close();
   return 0;

@@ -17,6 +17,11 @@ export interface RunningCtrafficServer {
   readonly port: number;
   /** Connections accepted since start. */
   connections(): number;
+  /**
+   * The peers (`address:port`, as the client reports its own end) of the connections open now: logged
+   * at stop, they tell whose connections a removed target took with it.
+   */
+  openPeers(): string[];
   close(): Promise<void>;
 }
 
@@ -36,13 +41,21 @@ function serveConnection(socket: Socket, header: Buffer): void {
   socket.on('error', () => socket.destroy());
 }
 
+/** A dual-stack listener sees IPv4 peers as `::ffff:a.b.c.d`; the client knows itself as `a.b.c.d`. */
+function peerOf(socket: Socket): string {
+  const address = socket.remoteAddress ?? '';
+  const plain =
+    address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address;
+  return `${plain}:${socket.remotePort ?? 0}`;
+}
+
 export async function startCtrafficServer(options: CtrafficServerOptions): Promise<RunningCtrafficServer> {
   const header = encodeHostHeader(options.hostname);
-  const sockets = new Set<Socket>();
+  const sockets = new Map<Socket, string>();
   let accepted = 0;
   const server: Server = createServer((socket) => {
     accepted++;
-    sockets.add(socket);
+    sockets.set(socket, peerOf(socket));
     socket.once('close', () => sockets.delete(socket));
     serveConnection(socket, header);
   });
@@ -59,9 +72,10 @@ export async function startCtrafficServer(options: CtrafficServerOptions): Promi
   return {
     port,
     connections: () => accepted,
+    openPeers: () => [...sockets.values()],
     close: () =>
       new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
+        for (const socket of sockets.keys()) socket.destroy();
         server.close(() => resolve());
       }),
   };

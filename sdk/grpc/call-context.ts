@@ -8,6 +8,14 @@ import { CancelledError, type Context, DeadlineExceededError } from '../core/ind
  */
 const CALL_ANSWERED = new CancelledError('the call has been answered');
 
+/**
+ * How long before the server's copy of the deadline a cancel still counts as the deadline passing. The
+ * server's deadline is the client's budget counted from when the call arrived, so it runs late by the
+ * call's transit time; the client's own timer fires first and its RST_STREAM (a plain cancel on the
+ * wire) can arrive ahead of the server's timer.
+ */
+export const DEADLINE_SKEW_MS = 100;
+
 /** What a per-call context needs from a served grpc-js call (unary or streaming). */
 export interface ServedCall {
   readonly cancelled: boolean;
@@ -42,7 +50,7 @@ export function contextForCall(
   const [ctx, cancel] =
     deadline === undefined ? logged.withCancel() : logged.withTimeout(deadline - Date.now());
   const onCancelled = (): void => {
-    const late = deadline !== undefined && Date.now() >= deadline;
+    const late = deadline !== undefined && Date.now() >= deadline - DEADLINE_SKEW_MS;
     cancel(
       late
         ? new DeadlineExceededError("the caller's deadline was exceeded")

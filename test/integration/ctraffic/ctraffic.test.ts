@@ -35,6 +35,29 @@ describe('ctraffic over loopback TCP', () => {
     }
   });
 
+  test('the open connections are reported by their peers, as each client names its own end', async () => {
+    const server = await startCtrafficServer({ host: '::', port: 0, hostname: 'target-p' });
+    const sockets = ['127.0.0.1', '::1'].map((host) => connect({ host, port: server.port }));
+    try {
+      await Promise.all(sockets.map((s) => new Promise((resolve) => s.once('connect', resolve))));
+      await new Promise<void>((resolve) => {
+        const check = (): void => (server.openPeers().length === 2 ? resolve() : void setTimeout(check, 5));
+        check();
+      });
+      const ends = sockets.map((s) => `${s.localAddress}:${s.localPort}`);
+      expect(server.openPeers().sort()).toEqual(ends.sort());
+      sockets[0]!.destroy();
+      await new Promise<void>((resolve) => {
+        const check = (): void => (server.openPeers().length === 1 ? resolve() : void setTimeout(check, 5));
+        check();
+      });
+      expect(server.openPeers()).toEqual([ends[1]]);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await server.close();
+    }
+  });
+
   test('long-lived connections all reach the host and none is lost', async () => {
     const server = await startCtrafficServer({ host: '::', port: 0, hostname: 'target-b' });
     try {
