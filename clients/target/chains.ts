@@ -6,6 +6,7 @@ import { type GrpcChannelCache, grpcConnect } from '../../sdk/grpc/index.js';
 import { interfaceNameClient } from '../../sdk/middleware/interface-name/index.js';
 import { kernelMechanismClient } from '../../sdk/middleware/kernel-mechanism/index.js';
 import { loopbackVipClient, type LoopbackVips } from '../../sdk/middleware/loopback-vip/index.js';
+import { nspRegisterClient } from '../../sdk/middleware/nsp-register/index.js';
 import { targetVipRouteClient, type VipRouting } from '../../sdk/middleware/vip-route/index.js';
 import { identifierClient } from './identifier.js';
 
@@ -26,7 +27,8 @@ export interface TargetChainOptions {
 
 /**
  * What the target does (its client chain toward the proxy): VIPs on lo, the VIPs' route back through the
- * proxy's bridge, an identifier the NSP accepts, a KERNEL interface in its namespace; healed through the
+ * proxy's bridge, an identifier the NSP accepts, a KERNEL interface in its namespace, and the proxy told
+ * (by a refresh) once all that is in place, so the NSP lists the target only when it can take traffic; healed through the
  * NSM (a restarted proxy gets the connection back), refreshed, over gRPC.
  */
 export function targetClient(options: TargetChainOptions): Client {
@@ -45,6 +47,8 @@ export function targetClient(options: TargetChainOptions): Client {
     heal: healClient({ monitor: options.channels.monitorConnection(options.nsm), signal: options.signal }),
     additional: [
       observe,
+      // Before the elements that make the target ready: the proxy registers it once they are done.
+      nspRegisterClient(),
       loopbackVipClient({ loopback: options.loopback }),
       targetVipRouteClient({ routing: options.routing }),
       identifierClient({ maxTargets: options.maxTargets }),

@@ -1,12 +1,20 @@
 import type { Logger } from 'pino';
 
 import type { ConfigSource } from '../../sdk/config/index.js';
-import { type Connection, Context, ipContextOf, messageOf, sleep } from '../../sdk/core/index.js';
+import {
+  CancelledError,
+  type Connection,
+  Context,
+  ipContextOf,
+  messageOf,
+  sleep,
+} from '../../sdk/core/index.js';
 import { DEFAULTS } from '../../sdk/defaults.js';
 import { GrpcChannelCache } from '../../sdk/grpc/index.js';
 import { createKernel, type NetnsHandle } from '../../sdk/kernel/index.js';
 import { LoopbackVips } from '../../sdk/middleware/loopback-vip/index.js';
 import { followVips, VipRouting } from '../../sdk/middleware/vip-route/index.js';
+import { READY_KEY } from '../../sdk/middleware/nsp-register/index.js';
 import { IDENTIFIER_KEY } from '../../sdk/services/nsp/index.js';
 import { recoverConnections } from '../../endpoints/proxy/index.js';
 import { targetClient } from './chains.js';
@@ -45,6 +53,11 @@ export interface RunningTarget {
   readonly name: string;
   /** Resolves once the first connection is up (rejects if the target stops first). */
   readonly connected: Promise<Connection>;
+  /**
+   * Resolves once the proxy has been told the target is ready — its VIPs on lo and its source routes
+   * in — and so has registered it at the NSP (rejects if the target stops first).
+   */
+  readonly ready: Promise<Connection>;
   status(): TargetStatus;
   readonly loopback: LoopbackVips;
   readonly routing: VipRouting;
@@ -71,6 +84,13 @@ export function startTarget(options: TargetOptions): RunningTarget {
   });
   const channels = new GrpcChannelCache();
   let latest: Connection | undefined;
+  let becameReady!: (connection: Connection) => void;
+  let neverReady!: (error: Error) => void;
+  const ready = new Promise<Connection>((resolve, reject) => {
+    becameReady = resolve;
+    neverReady = reject;
+  });
+  ready.catch(() => undefined);
   const client = targetClient({
     name: options.name,
     netns: options.netns,
@@ -80,7 +100,10 @@ export function startTarget(options: TargetOptions): RunningTarget {
     nsm: options.nsm,
     channels,
     tokenLifetimeMs: options.tokenLifetimeMs ?? 600_000,
-    onConnection: (connection) => (latest = connection),
+    onConnection: (connection) => {
+      latest = connection;
+      if (connection.context?.extra_context[READY_KEY] === 'true') becameReady(connection);
+    },
     logger,
     signal: lifetime.signal,
   });
@@ -167,6 +190,7 @@ export function startTarget(options: TargetOptions): RunningTarget {
       }
     }
     lifetime.abort();
+    neverReady(new CancelledError('the target stopped before the proxy was told it is ready'));
     // What a failed close left behind: the VIPs and routes go in any case.
     await loopback.clear().catch(() => undefined);
     await routing.clear().catch(() => undefined);
@@ -178,6 +202,7 @@ export function startTarget(options: TargetOptions): RunningTarget {
   return {
     name: options.name,
     connected: connecting,
+    ready,
     loopback,
     routing,
     status: () => {

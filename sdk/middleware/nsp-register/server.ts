@@ -9,7 +9,8 @@ import {
 } from '../../core/index.js';
 import { DEFAULTS } from '../../defaults.js';
 import { describeTarget, type NspTarget, type TargetRegistrar } from '../../services/nsp/index.js';
-import { loadTarget, storeTarget, takeTarget } from './metadata.js';
+import { loadRegistration, storeRegistration, takeRegisteredTarget } from './metadata.js';
+import { readinessOf } from './readiness.js';
 import { identifierOf, sameTarget, targetOf } from './target-of.js';
 
 export interface NspRegisterOptions {
@@ -38,10 +39,16 @@ async function closeDownstream(
 
 /**
  * On the proxy's endpoint side: registers the connecting target at the NSP — the addresses the proxy
- * gave it and the `identifier` from the connection's extra context — and keeps it registered; a new
- * connection the NSP refuses (ALREADY_EXISTS: another target holds the identifier) fails with the NSP's
- * error, so the target picks another identifier. A refresh that changes the addresses or the identifier
- * registers the new target. Close unregisters it.
+ * gave it and the `identifier` from the connection's extra context — once the target says it can take
+ * traffic, and keeps it registered. The target says so with `ready` in the extra context (see
+ * `READY_KEY`): a request with `"false"` registers nothing (a target registered before stays so: the
+ * key holds back a first registration, it does not withdraw one); the first request with `"true"` — or
+ * any request without the key, for clients that do not send it — registers. A new connection the NSP
+ * refuses (ALREADY_EXISTS: another target holds the identifier) fails with the NSP's error after its
+ * downstream is closed, so the target picks another identifier; a refresh the NSP refuses keeps the
+ * connection (and what was registered) and returns the error, so the target can send another
+ * identifier on the same link. A refresh that changes the addresses or the identifier registers the new
+ * target. Close unregisters the target if it was registered.
  */
 export function nspRegisterServer(options: NspRegisterOptions): NetworkServiceServer {
   const { registrar } = options;
@@ -51,9 +58,21 @@ export function nspRegisterServer(options: NspRegisterOptions): NetworkServiceSe
     name: 'nspRegister',
     request: async (ctx, request, next) => {
       const identifier = identifierOf(request.connection!, maxIdentifier);
+      const readiness = readinessOf(request.connection!);
       const metadata = serverMetadata(ctx);
-      const previous = loadTarget(metadata);
+      const isNew = loadRegistration(metadata) === undefined;
+      const previous = loadRegistration(metadata)?.target;
       const connection = await next.request(ctx, request);
+      if (readiness === 'not-ready') {
+        storeRegistration(metadata, previous);
+        if (previous === undefined) {
+          ctx.logger.debug(
+            { connectionId: connection.id },
+            'the target is not ready yet; registering it later',
+          );
+        }
+        return connection;
+      }
       let target: NspTarget;
       try {
         target = targetOf(connection, identifier);
@@ -65,16 +84,18 @@ export function nspRegisterServer(options: NspRegisterOptions): NetworkServiceSe
         }
         await registrar.register(target, { signal: ctx.signal });
       } catch (error) {
-        if (previous === undefined) return closeDownstream(ctx, connection, next, error);
-        await registrar.register(previous, { signal: ctx.signal }).catch(() => undefined);
+        if (isNew) return closeDownstream(ctx, connection, next, error);
+        if (previous !== undefined) {
+          await registrar.register(previous, { signal: ctx.signal }).catch(() => undefined);
+        }
         throw error;
       }
-      storeTarget(metadata, target);
+      storeRegistration(metadata, target);
       ctx.logger.info({ connectionId: connection.id, target: describeTarget(target) }, 'target registered');
       return connection;
     },
     close: async (ctx, connection, next) => {
-      const target = takeTarget(serverMetadata(ctx));
+      const target = takeRegisteredTarget(serverMetadata(ctx));
       try {
         if (target !== undefined) await registrar.unregister(target, { signal: ctx.signal });
       } catch (error) {
