@@ -90,7 +90,10 @@ export function startTarget(options: TargetOptions): RunningTarget {
     becameReady = resolve;
     neverReady = reject;
   });
-  ready.catch(() => undefined);
+  ready.then(
+    (connection) => logger.info({ connectionId: connection.id }, 'the proxy was told the target is ready'),
+    () => undefined,
+  );
   const client = targetClient({
     name: options.name,
     netns: options.netns,

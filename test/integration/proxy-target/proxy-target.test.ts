@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+
 import type { RunningTarget } from '../../../clients/target/index.js';
 import { bridgeMac, type RunningProxy } from '../../../endpoints/proxy/index.js';
 import { skipUnlessRoot, useNetnsSandbox } from '../../helpers/netns.js';
@@ -14,6 +16,25 @@ import {
   vipRouting,
 } from './harness.js';
 
+/** What a target's namespace looked like at one moment: its lo addresses and its VIP routes (table 4096). */
+interface TargetView {
+  readonly lo: string[];
+  readonly routes: string;
+}
+
+/** Synchronous on purpose: it runs inside the NSP's Register, with the whole test bed held still. */
+function viewNow(netns: string): TargetView {
+  const ip = (...args: string[]): string =>
+    execFileSync('ip', ['-n', netns, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const lo = JSON.parse(ip('-j', 'addr', 'show', 'dev', 'lo')) as {
+    addr_info: { local: string; prefixlen: number }[];
+  }[];
+  return {
+    lo: lo.flatMap((l) => l.addr_info).map((a) => `${a.local}/${a.prefixlen}`),
+    routes: ip('-4', 'route', 'show', 'table', '4096') + ip('-6', 'route', 'show', 'table', '4096'),
+  };
+}
+
 function family(addresses: readonly string[], ipFamily: 4 | 6): string {
   const found = addresses.find((address) => address.includes(':') === (ipFamily === 6));
   if (found === undefined) throw new Error(`no IPv${ipFamily} address among ${addresses.join(', ')}`);
@@ -29,14 +50,43 @@ skipUnlessRoot('proxy and targets in network namespaces', ['ping'])(
     let proxyNs: string;
     let proxy: RunningProxy;
     let targets: RunningTarget[];
+    /** Each target's namespace as it was when the NSP first registered it, by its addresses. */
+    const atRegistration = new Map<string, TargetView>();
+    const targetNames = ['target-a', 'target-b'];
 
     beforeAll(async () => {
       bed = await TestBed.start(sandbox, { vips: ['20.0.0.1/32', '2000::1/128'] });
+      // Everything runs in this process, so looking at the targets' namespaces inside Register shows
+      // them exactly as they were when the NSP was asked to list the target.
+      const registry = bed.nsp.registry;
+      const register = registry.register.bind(registry);
+      registry.register = (input) => {
+        const ips = input.ips ?? [];
+        const key = ips.join();
+        if (!atRegistration.has(key)) {
+          const owner = targetNames
+            .map((name) => sandbox.name(name))
+            .find((netns) => {
+              try {
+                return execFileSync('ip', ['-n', netns, '-o', 'addr', 'show'], { encoding: 'utf8' }).includes(
+                  ` ${ips[0]} `,
+                );
+              } catch {
+                return false;
+              }
+            });
+          atRegistration.set(
+            key,
+            owner === undefined ? { lo: [], routes: 'no target has the addresses' } : viewNow(owner),
+          );
+        }
+        return register(input);
+      };
       lb = await bed.loadBalancer('lb-a');
       proxyNs = sandbox.create('proxy').name;
       proxy = await bed.proxy(proxyNs);
       targets = [bed.target('target-a'), bed.target('target-b')];
-      await Promise.all(targets.map((target) => target.connected));
+      await Promise.all(targets.map((target) => target.ready));
       await eventually(() => proxy.loadBalancers().length === 1, 'the proxy is connected to the LB');
     }, 60_000);
 
@@ -75,6 +125,18 @@ skipUnlessRoot('proxy and targets in network namespaces', ['ping'])(
       const links = await linksIn(proxyNs);
       expect(links.find((l) => l.name === 'bridge0')?.mac).toBe(bridgeMac(bed.node));
       expect(links.filter((l) => l.master === 'bridge0')).toHaveLength(3);
+    });
+
+    it('registers a target only once its VIPs are on its lo and its VIP source route is in', () => {
+      const bridge4 = family(proxy.bridgeAddresses, 4);
+      const bridge6 = family(proxy.bridgeAddresses, 6);
+      for (const target of targets) {
+        const view = atRegistration.get([...target.status().ips].join());
+        expect(view).toBeDefined();
+        expect(view!.lo).toEqual(expect.arrayContaining(['20.0.0.1/32', '2000::1/128']));
+        expect(view!.routes).toMatch(new RegExp(`default via ${bridge4} dev nsm`));
+        expect(view!.routes).toMatch(new RegExp(`default via ${bridge6} dev nsm`));
+      }
     });
 
     it("lets the LB reach every target through the bridge, and sends a target's VIP reply back through the proxy to the LB", async () => {

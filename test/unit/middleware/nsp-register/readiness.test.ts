@@ -9,6 +9,7 @@ import {
   newPathSegment,
 } from '../../../../sdk/core/index.js';
 import { AddressPool, ipamServer } from '../../../../sdk/middleware/ipam/index.js';
+import { identifierClient } from '../../../../clients/target/index.js';
 import {
   nspRegisterClient,
   nspRegisterServer,
@@ -67,7 +68,7 @@ for (const ready of ['false', 'true']) {
 describeElementContract('nspRegisterClient', () => nspRegisterClient());
 
 describe('nspRegister: the proxy registers a target once it says it is ready', () => {
-  function proxySandbox(options: { targetHalf: boolean }) {
+  function proxySandbox(options: { targetHalf: boolean; identifiers?: boolean }) {
     const registrar = new RecordingRegistrar();
     const counter = countServer();
     const events: string[] = [];
@@ -98,7 +99,13 @@ describe('nspRegister: the proxy registers a target once it says it is ready', (
           counter,
         ],
       },
-      client: { additional: options.targetHalf ? [nspRegisterClient(), makeReady] : [makeReady] },
+      client: {
+        additional: [
+          ...(options.targetHalf ? [nspRegisterClient()] : []),
+          makeReady,
+          ...(options.identifiers === true ? [identifierClient({ maxTargets: 3, random: () => 0 })] : []),
+        ],
+      },
     });
     const request = (extra: Record<string, string>): Promise<Connection> =>
       sandbox.request({ connection: { network_service: 'proxy', context: { extra_context: extra } } });
@@ -209,6 +216,22 @@ describe('nspRegister: the proxy registers a target once it says it is ready', (
     await sandbox.close(second);
     await sandbox.clock.advance(10_000);
     expect(registrar.calls).toEqual(['register 11']);
+    sandbox.stop();
+  });
+
+  it("with the target's half: an identifier found taken at the ready refresh moves to another on the same connection", async () => {
+    const { sandbox, registrar, counter, seen, request } = proxySandbox({
+      targetHalf: true,
+      identifiers: true,
+    });
+    registrar.taken.add('1');
+    const connection = await request({});
+    expect(connection.context!.extra_context.identifier).toBe('1');
+    await sandbox.clock.advance(0);
+    expect(seen).toEqual(['false', 'true', 'true']);
+    expect(registrar.calls).toEqual(['register 2']);
+    expect(counter.closes).toBe(0);
+    expect(counter.uniqueRequests).toBe(1);
     sandbox.stop();
   });
 });
