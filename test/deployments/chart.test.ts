@@ -400,22 +400,46 @@ describe('the meridio chart (one trench)', () => {
   test("sysctls through a privileged init container, by component and IP family (seed's Privileges)", async () => {
     const lb = find(objects, 'Deployment', 'load-balancer-trench-a');
     expect(containers(lb, true)[0]!.securityContext).toEqual({ privileged: true });
+    // The symmetric five-tuple hash of decision 011, in both families, wherever multipath routes are.
+    const fiveTuple = [
+      'net.ipv4.fib_multipath_hash_policy=3',
+      'net.ipv4.fib_multipath_hash_fields=0x37',
+      'net.ipv6.fib_multipath_hash_policy=3',
+      'net.ipv6.fib_multipath_hash_fields=0x37',
+    ];
     expect(sysctlsOf(lb)).toEqual(
-      expect.arrayContaining(['net.ipv4.conf.all.forwarding=1', 'net.ipv6.conf.all.forwarding=1']),
-    );
-    expect(sysctlsOf(find(objects, 'DaemonSet', 'proxy-trench-a'))).toEqual(
       expect.arrayContaining([
         'net.ipv4.conf.all.forwarding=1',
         'net.ipv6.conf.all.forwarding=1',
-        'net.ipv4.fib_multipath_hash_policy=1',
-        'net.ipv6.fib_multipath_hash_policy=1',
-        'net.ipv6.conf.all.accept_dad=0',
+        ...fiveTuple,
       ]),
     );
-    expect(sysctlsOf(find(objects, 'Deployment', 'target-trench-a'))).toEqual([
-      'net.ipv4.fib_multipath_hash_policy=1',
-      'net.ipv6.fib_multipath_hash_policy=1',
+    const proxySysctls = sysctlsOf(find(objects, 'DaemonSet', 'proxy-trench-a'));
+    expect(proxySysctls).toEqual(
+      expect.arrayContaining([
+        'net.ipv4.conf.all.forwarding=1',
+        'net.ipv6.conf.all.forwarding=1',
+        'net.ipv6.conf.all.accept_dad=0',
+        ...fiveTuple,
+      ]),
+    );
+    expect(sysctlsOf(find(objects, 'Deployment', 'target-trench-a'))).toEqual(fiveTuple);
+    for (const workload of [lb, find(objects, 'DaemonSet', 'proxy-trench-a')]) {
+      expect(sysctlsOf(workload).filter((sysctl) => sysctl.includes('multipath'))).toEqual(fiveTuple);
+    }
+    // Another policy sets no fields (they only mean something to policy 3).
+    const l4 = await renderChart(MERIDIO_CHART, { set: ['multipathHash.policy=1'] });
+    expect(
+      sysctlsOf(find(l4, 'DaemonSet', 'proxy-trench-a')).filter((sysctl) => sysctl.includes('multipath')),
+    ).toEqual(['net.ipv4.fib_multipath_hash_policy=1', 'net.ipv6.fib_multipath_hash_policy=1']);
+    const ipv6 = await renderChart(MERIDIO_CHART, { set: ['ipFamily=ipv6', 'trench.vips={2000::1/128}'] });
+    expect(sysctlsOf(find(ipv6, 'Deployment', 'target-trench-a'))).toEqual([
+      'net.ipv6.fib_multipath_hash_policy=3',
+      'net.ipv6.fib_multipath_hash_fields=0x37',
     ]);
+    await expect(renderChart(MERIDIO_CHART, { set: ['multipathHash.policy=4'] })).rejects.toThrow(
+      /multipathHash/,
+    );
     const ipv4 = await renderChart(MERIDIO_CHART, { set: ['ipFamily=ipv4'] });
     expect(
       sysctlsOf(find(ipv4, 'DaemonSet', 'proxy-trench-a')).filter((sysctl) => sysctl.startsWith('net.ipv6')),

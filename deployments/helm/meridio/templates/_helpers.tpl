@@ -91,13 +91,24 @@ helm.sh/chart: {{ .root.Chart.Name }}-{{ .root.Chart.Version }}
 {{- end -}}
 
 {{/*
-The sysctls a component needs, by IP family. Call with (dict "root" $ "ipv4" (list …) "ipv6" (list …)).
+The sysctls a component needs, by IP family. Call with (dict "root" $ "ipv4" (list …) "ipv6" (list …)
+"multipath" true); with "multipath", the family's multipath hash settings (multipathHash) come too.
 */}}
 {{- define "meridio.sysctls" -}}
 {{- $all := list -}}
-{{- if ne .root.Values.ipFamily "ipv6" }}{{ $all = concat $all .ipv4 }}{{ end -}}
-{{- if ne .root.Values.ipFamily "ipv4" }}{{ $all = concat $all .ipv6 }}{{ end -}}
+{{- if ne .root.Values.ipFamily "ipv6" }}{{ $all = concat $all .ipv4 }}{{ if .multipath }}{{ $all = concat $all (include "meridio.multipathHash" (dict "root" .root "family" "ipv4") | splitList " ") }}{{ end }}{{ end -}}
+{{- if ne .root.Values.ipFamily "ipv4" }}{{ $all = concat $all .ipv6 }}{{ if .multipath }}{{ $all = concat $all (include "meridio.multipathHash" (dict "root" .root "family" "ipv6") | splitList " ") }}{{ end }}{{ end -}}
 {{ join " " $all }}
+{{- end -}}
+
+{{/*
+How multipath routes of one family pick a nexthop: the hash policy and, for policy 3 (custom), the
+fields it hashes. Call with (dict "root" $ "family" "ipv4"|"ipv6").
+*/}}
+{{- define "meridio.multipathHash" -}}
+{{- $hash := .root.Values.multipathHash -}}
+net.{{ .family }}.fib_multipath_hash_policy={{ $hash.policy }}
+{{- if eq (int $hash.policy) 3 }} net.{{ .family }}.fib_multipath_hash_fields={{ $hash.fields }}{{ end -}}
 {{- end -}}
 
 {{/*
