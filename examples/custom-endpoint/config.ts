@@ -3,7 +3,7 @@ import type { LevelWithSilent } from 'pino';
 import { InvalidArgumentError } from '../../sdk/core/index.js';
 import { parseServiceAddress } from '../../sdk/grpc/index.js';
 import { isLogLevel } from '../../sdk/log/index.js';
-import { parsePrefix } from './point2point-ipam/ip-prefix.js';
+import { parsePrefix } from '../../sdk/services/common/index.js';
 
 /** Everything the example endpoint needs, validated once at start-up. */
 export interface CustomEndpointConfig {
@@ -58,13 +58,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  for (const prefix of prefixes) {
-    if (!parsePrefix(prefix)) {
-      throw new InvalidArgumentError(
-        `NSE_PREFIXES item "${prefix}" is not an IP prefix: write 172.16.100.0/24,fd00:100::/64`,
-      );
-    }
-  }
+  for (const prefix of prefixes) parsePrefix(prefix, 'NSE_PREFIXES item');
   if (prefixes.length === 0)
     throw new InvalidArgumentError(
       'NSE_PREFIXES is empty: give at least one prefix to hand out addresses from',

@@ -58,7 +58,7 @@ describe('the custom-endpoint example over gRPC', () => {
 
   it('explains a bad configuration', () => {
     expect(() => loadConfig({ NSE_PREFIXES: '10.0.0.0/33' })).toThrow(
-      'NSE_PREFIXES item "10.0.0.0/33" is not an IP prefix',
+      'NSE_PREFIXES item "10.0.0.0/33" has an invalid prefix length: IPv4 allows 0 to 32',
     );
     expect(() => loadConfig({ NSE_MAX_CONNECTIONS: 'many' })).toThrow(
       'NSE_MAX_CONNECTIONS must be a whole number',

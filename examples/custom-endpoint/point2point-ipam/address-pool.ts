@@ -1,5 +1,11 @@
 import { ResourceExhaustedError } from '../../../sdk/core/index.js';
-import { contains, formatIp, type IpAddress, type IpPrefix, prefixSize } from './ip-prefix.js';
+import {
+  formatPrefix,
+  type IpAddress,
+  type IpPrefix,
+  prefixHoldsAddress,
+  prefixSize,
+} from '../../../sdk/services/common/index.js';
 
 /**
  * The addresses of one prefix, handed out lowest first. Every address of the prefix is usable: a
@@ -20,12 +26,13 @@ export class AddressPool {
     const end = this.prefix.network + prefixSize(this.prefix);
     for (let value = this.prefix.network; value < end && found.length < 2; value++) {
       const address: IpAddress = { family: this.prefix.family, value };
-      if (this.taken.has(value) || excluded.some((prefix) => contains(prefix, address))) continue;
+      if (this.taken.has(value) || excluded.some((prefix) => prefixHoldsAddress(prefix, address))) continue;
       found.push(address);
     }
     if (found.length < 2) {
-      const network = `${formatIp({ family: this.prefix.family, value: this.prefix.network })}/${this.prefix.length}`;
-      throw new ResourceExhaustedError(`the pool ${network} has no free pair of addresses left`);
+      throw new ResourceExhaustedError(
+        `the pool ${formatPrefix(this.prefix)} has no free pair of addresses left`,
+      );
     }
     for (const address of found) this.taken.add(address.value);
     return [found[0]!, found[1]!];
@@ -34,7 +41,7 @@ export class AddressPool {
   /** Takes specific addresses (recovering a connection after a restart) if they are all in the pool and free. */
   tryTake(addresses: readonly IpAddress[]): boolean {
     const usable = addresses.every(
-      (address) => contains(this.prefix, address) && !this.taken.has(address.value),
+      (address) => prefixHoldsAddress(this.prefix, address) && !this.taken.has(address.value),
     );
     if (!usable || new Set(addresses.map((a) => a.value)).size !== addresses.length) return false;
     for (const address of addresses) this.taken.add(address.value);

@@ -105,12 +105,15 @@ describe('point2pointIpam', () => {
 
   it('rejects bad prefixes with a sentence', async () => {
     expect(() => point2pointIpam()).toThrow(InvalidArgumentError);
-    expect(() => point2pointIpam('10.0.0.0')).toThrow('the pool prefix "10.0.0.0" is not an IP prefix');
+    expect(() => point2pointIpam('10.0.0.0')).toThrow('the pool prefix "10.0.0.0" is not a CIDR');
+    expect(() => point2pointIpam('10.0.0.7/24')).toThrow(
+      'the pool prefix 10.0.0.7/24 has host bits set; did you mean 10.0.0.0/24?',
+    );
     await expect(
       runRequest(point2pointIpam('10.0.0.0/24'), Context.background(), newRequest(ask('a', ['nope']))),
     ).rejects.toMatchObject({
       code: Code.INVALID_ARGUMENT,
-      message: 'the excluded prefix "nope" is not an IP prefix: write it as 10.96.0.0/12',
+      message: 'the excluded prefix "nope" is not a CIDR (write 172.16.0.0/16 or fd00::/48)',
     });
   });
 });

@@ -10,15 +10,15 @@ import {
 } from '../../../sdk/core/index.js';
 import { AddressPool } from './address-pool.js';
 import {
-  contains,
-  hostPrefix,
+  familyBits,
+  formatIpAddress,
   type IpAddress,
   type IpFamily,
   type IpPrefix,
-  parseIp,
   parsePrefix,
-  parsePrefixOrThrow,
-} from './ip-prefix.js';
+  prefixHoldsAddress,
+  tryParseIpAddress,
+} from '../../../sdk/services/common/index.js';
 
 /** One point-to-point pair: the endpoint's (dst) and the client's (src) address, from one pool. */
 interface Pair {
@@ -41,26 +41,21 @@ function removeValue(list: string[], value: string): void {
   if (index >= 0) list.splice(index, 1);
 }
 
+/** A single address as the host prefix NSM writes into IP contexts: `10.0.0.1/32`, `fd00::1/128`. */
+function hostPrefix(address: IpAddress): string {
+  return `${formatIpAddress(address)}/${familyBits(address.family)}`;
+}
+
 function excludedPrefixes(ip: IPContext): IpPrefix[] {
-  return ip.excluded_prefixes.map((text) => {
-    const prefix = parsePrefix(text);
-    if (!prefix) {
-      throw new InvalidArgumentError(
-        `the excluded prefix "${text}" is not an IP prefix: write it as 10.96.0.0/12`,
-      );
-    }
-    return prefix;
-  });
+  return ip.excluded_prefixes.map((text) => parsePrefix(text, 'the excluded prefix'));
 }
 
 /** Host addresses written in the IP context (`10.0.0.1/32`), parsed; anything else is ignored. */
 function hostAddresses(list: readonly string[]): IpAddress[] {
   return list.flatMap((text) => {
     const [address, length] = text.split('/');
-    const parsed = address === undefined ? undefined : parseIp(address);
-    return parsed && (length === undefined || Number(length) === (parsed.family === 4 ? 32 : 128))
-      ? [parsed]
-      : [];
+    const parsed = address === undefined ? undefined : tryParseIpAddress(address);
+    return parsed && (length === undefined || Number(length) === familyBits(parsed.family)) ? [parsed] : [];
   });
 }
 
@@ -93,7 +88,7 @@ export function point2pointIpam(...prefixTexts: string[]): Point2PointIpam {
   if (prefixTexts.length === 0) {
     throw new InvalidArgumentError('point2pointIpam needs at least one prefix to hand out addresses from');
   }
-  const pools = prefixTexts.map((text) => new AddressPool(parsePrefixOrThrow(text, 'the pool prefix')));
+  const pools = prefixTexts.map((text) => new AddressPool(parsePrefix(text, 'the pool prefix')));
   const families = [...new Set(pools.map((pool) => pool.prefix.family))];
   const leases = new Map<string, Pair[]>();
 
@@ -105,8 +100,8 @@ export function point2pointIpam(...prefixTexts: string[]): Point2PointIpam {
     const dsts = hostAddresses(ip.dst_ip_addrs).filter((a) => a.family === family);
     const srcs = hostAddresses(ip.src_ip_addrs).filter((a) => a.family === family);
     for (const pool of pools.filter((p) => p.prefix.family === family)) {
-      const dst = dsts.find((a) => contains(pool.prefix, a));
-      const src = srcs.find((a) => contains(pool.prefix, a));
+      const dst = dsts.find((a) => prefixHoldsAddress(pool.prefix, a));
+      const src = srcs.find((a) => prefixHoldsAddress(pool.prefix, a));
       if (dst && src && pool.tryTake([dst, src])) return { pool, dst, src };
     }
     return undefined;
@@ -148,7 +143,9 @@ export function point2pointIpam(...prefixTexts: string[]): Point2PointIpam {
       let pairs = leases.get(connection.id);
       if (
         pairs?.some((pair) =>
-          excluded.some((prefix) => contains(prefix, pair.dst) || contains(prefix, pair.src)),
+          excluded.some(
+            (prefix) => prefixHoldsAddress(prefix, pair.dst) || prefixHoldsAddress(prefix, pair.src),
+          ),
         )
       ) {
         for (const pair of pairs) erasePair(ip, pair);

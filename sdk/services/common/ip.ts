@@ -207,6 +207,13 @@ export function prefixContains(outer: IpPrefix, inner: IpPrefix): boolean {
   );
 }
 
+/** Whether `address` is one of the prefix's addresses (never across families). */
+export function prefixHoldsAddress(prefix: IpPrefix, address: IpAddress): boolean {
+  return (
+    prefix.family === address.family && address.value >= prefix.network && address.value <= prefixEnd(prefix)
+  );
+}
+
 export function prefixesOverlap(a: IpPrefix, b: IpPrefix): boolean {
   return a.family === b.family && a.network <= prefixEnd(b) && b.network <= prefixEnd(a);
 }

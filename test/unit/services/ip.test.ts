@@ -8,6 +8,7 @@ import {
   parsePrefix,
   prefixContains,
   prefixesOverlap,
+  prefixHoldsAddress,
   prefixSize,
   tryParseIpAddress,
 } from '../../../sdk/services/common/index.js';
@@ -109,5 +110,15 @@ describe('IP prefixes', () => {
     expect(prefixesOverlap(parsePrefix('10.0.0.0/16'), pool)).toBe(true);
     expect(prefixesOverlap(parsePrefix('10.0.0.0/24'), parsePrefix('10.0.1.0/24'))).toBe(false);
     expect(prefixesOverlap(parsePrefix('::/0'), parsePrefix('0.0.0.0/0'))).toBe(false);
+  });
+
+  it('knows which addresses a prefix holds, its first and last included', () => {
+    const subnet = parsePrefix('172.16.100.0/24');
+    expect(prefixHoldsAddress(subnet, parseIpAddress('172.16.100.0'))).toBe(true);
+    expect(prefixHoldsAddress(subnet, parseIpAddress('172.16.100.255'))).toBe(true);
+    expect(prefixHoldsAddress(subnet, parseIpAddress('172.16.101.0'))).toBe(false);
+    expect(prefixHoldsAddress(subnet, parseIpAddress('172.16.99.255'))).toBe(false);
+    expect(prefixHoldsAddress(parsePrefix('fd00::/64'), parseIpAddress('fd00::ffff:1'))).toBe(true);
+    expect(prefixHoldsAddress(parsePrefix('::/0'), parseIpAddress('172.16.100.1'))).toBe(false);
   });
 });
