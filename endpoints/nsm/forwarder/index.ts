@@ -4,3 +4,4 @@ export { kernelForwarder, type KernelForwarderOptions } from './kernel-forwarder
 export { NamespaceHandles, type NamespaceLease } from './namespace-handles.js';
 export { clientPlan, endpointPlan, type EndPlan, type PlannedPolicy, type PlannedRoute } from './ip-plan.js';
 export { POLICY_TABLE_FIRST, POLICY_TABLE_LAST } from './policy-tables.js';
+export { connectionMac, lastingConnectionId, type VethSide } from './link-mac.js';

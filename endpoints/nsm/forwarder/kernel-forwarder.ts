@@ -2,7 +2,8 @@
  * The kernel forwarder element: between the manager and the endpoint, it checks the client's KERNEL
  * mechanism (and finds the client's namespace) before the endpoint hears of the connection, asks the
  * endpoint for a KERNEL mechanism of its own, and on the way back makes the veth pair between the two
- * namespaces with the mechanisms' interface names and configures both ends from the connection context.
+ * namespaces with the mechanisms' interface names and MACs derived from the connection's id (the same
+ * for a link made again), and configures both ends from the connection context.
  * The client gets its own mechanism back. Close removes the pair and its policy rules, then closes the
  * endpoint side.
  */
@@ -29,6 +30,7 @@ import {
 } from '../../../sdk/middleware/kernel-mechanism/index.js';
 import type { Registry } from '../registry/index.js';
 import { type AppliedEnd, applyPlan, removePolicies } from './apply-plan.js';
+import { connectionMac, lastingConnectionId } from './link-mac.js';
 import { clientPlan, endpointPlan } from './ip-plan.js';
 import {
   endpointUrlKey,
@@ -85,9 +87,11 @@ async function buildDataPath(
     held.clientNetns.handle === clientNetns.handle &&
     held.endpointNetns.handle === endpointNetns.handle;
   if (held !== undefined && !sameLinks) await removeForwarded(held);
+  // The same MACs whenever this connection's link is made again, so its peers' neighbour caches hold.
+  const connectionId = lastingConnectionId(connection);
   const pair = await ensureVethPair(
-    { netns: clientNetns.handle, name: clientName },
-    { netns: endpointNetns.handle, name: endpointName },
+    { netns: clientNetns.handle, name: clientName, mac: connectionMac(connectionId, 'client') },
+    { netns: endpointNetns.handle, name: endpointName, mac: connectionMac(connectionId, 'endpoint') },
     mtu,
   );
   try {

@@ -2,7 +2,9 @@
  * The veth pair of one connection: the client's end (named by the client's KERNEL mechanism) in the
  * client's namespace, the endpoint's end (named by the endpoint's) in the endpoint's namespace. A pair
  * that already exists under those names (made before a forwarder restart) is adopted, not made again;
- * anything else under the client's name is an error, never deleted.
+ * anything else under the client's name is an error, never deleted. A pair made here gets the MACs
+ * given for its ends; an adopted pair keeps the ones it has (changing them would make peers' neighbour
+ * entries stale, which is what stable MACs avoid).
  */
 import { AlreadyExistsError } from '../../../sdk/core/index.js';
 import type { LinkInfo, NetnsHandle } from '../../../sdk/kernel/index.js';
@@ -10,6 +12,8 @@ import type { LinkInfo, NetnsHandle } from '../../../sdk/kernel/index.js';
 export interface VethEnd {
   readonly netns: NetnsHandle;
   readonly name: string;
+  /** The MAC a new end gets (an adopted pair keeps its own); default: one the kernel picks. */
+  readonly mac?: string;
 }
 
 export interface VethPair {
@@ -64,10 +68,12 @@ export async function ensureVethPair(
     name: client.name,
     up: true,
     ...(mtu === undefined ? {} : { mtu }),
+    ...(client.mac === undefined ? {} : { mac: client.mac }),
     peer: {
       name: endpoint.name,
       namespace: { path: endpoint.netns.path, label: endpoint.netns.label },
       ...(mtu === undefined ? {} : { mtu }),
+      ...(endpoint.mac === undefined ? {} : { mac: endpoint.mac }),
     },
   });
   const endpointIndex = peerOf(made);
