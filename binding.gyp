@@ -4,6 +4,7 @@
       "target_name": "meridio_nfqueue",
       "sources": [
         "native/addon.cc",
+        "native/conntrack.cc",
         "native/flow_key.cc",
         "native/packet_queue.cc",
         "native/shared_table.cc"

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "conntrack.h"
 #include "flow_key.h"
 #include "packet_queue.h"
 #include "shared_table.h"
@@ -89,6 +90,7 @@ class NfQueueHandle : public Napi::ObjectWrap<NfQueueHandle> {
     queueOptions.receiveBufferBytes = Uint32Option(options, "receiveBufferBytes", 8u << 20);
     queueOptions.readerSlot = Uint32Option(options, "readerSlot", 0);
     queueOptions.failOpen = options.Get("failOpen").ToBoolean().Value();
+    queueOptions.repeatMarked = options.Get("repeatMarked").ToBoolean().Value();
     Napi::Value netns = options.Get("netnsPath");
     if (netns.IsString()) queueOptions.netnsPath = netns.As<Napi::String>().Utf8Value();
     if (queueOptions.readerSlot >= table.readerCount()) {
@@ -251,6 +253,52 @@ Napi::Value ScanTable(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// Runs DeleteConntrackByMarks on a libuv worker thread (a filtered flush walks the whole conntrack
+// table per mark) and settles a promise; a failure carries code, errno and step like a queue error.
+class ConntrackDeleteWorker : public Napi::AsyncWorker {
+ public:
+  ConntrackDeleteWorker(Napi::Env env, std::string netnsPath, std::vector<uint32_t> marks)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), netnsPath_(std::move(netnsPath)),
+        marks_(std::move(marks)) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    try {
+      DeleteConntrackByMarks(netnsPath_, marks_);
+    } catch (const QueueError& error) {
+      failure_ = std::make_unique<QueueError>(error);
+      SetError(error.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& error) override {
+    deferred_.Reject(failure_ ? QueueErrorToJs(Env(), *failure_).Value() : error.Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::string netnsPath_;
+  std::vector<uint32_t> marks_;
+  std::unique_ptr<QueueError> failure_;
+};
+
+// deleteConntrackByMarks(netnsPath | undefined, marks: Uint32Array) → Promise<void>
+Napi::Value DeleteConntrack(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string netnsPath = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
+    throw Napi::TypeError::New(env, "deleteConntrackByMarks needs the marks as a Uint32Array");
+  }
+  Napi::Uint32Array marks = info[1].As<Napi::Uint32Array>();
+  auto* worker = new ConntrackDeleteWorker(env, netnsPath,
+                                           std::vector<uint32_t>(marks.Data(), marks.Data() + marks.ElementLength()));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
 Napi::Object TableLayout(Napi::Env env) {
   Napi::Object layout = Napi::Object::New(env);
   layout.Set("magic", Napi::Number::New(env, kTableMagic));
@@ -275,6 +323,7 @@ Napi::Object InitMeridioNfqueue(Napi::Env env, Napi::Object exports) {
   exports.Set("hashPacket", Napi::Function::New(env, HashPacket, "hashPacket"));
   exports.Set("lookupPacket", Napi::Function::New(env, LookupPacket, "lookupPacket"));
   exports.Set("scanTable", Napi::Function::New(env, ScanTable, "scanTable"));
+  exports.Set("deleteConntrackByMarks", Napi::Function::New(env, DeleteConntrack, "deleteConntrackByMarks"));
   exports.Set("tableLayout", TableLayout(env));
   return exports;
 }

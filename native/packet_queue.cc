@@ -19,6 +19,7 @@
 #include <future>
 
 #include "flow_key.h"
+#include "netns_switch.h"
 
 namespace meridio {
 namespace {
@@ -38,34 +39,6 @@ sockaddr_nl KernelAddress() {
   address.nl_family = AF_NETLINK;
   return address;
 }
-
-class NamespaceSwitch {
- public:
-  // Enters the namespace for the lifetime of the object (on this thread only).
-  explicit NamespaceSwitch(int target) {
-    if (target < 0) return;
-    original_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (original_ < 0) throw QueueError("open the current network namespace", errno);
-    if (setns(target, CLONE_NEWNET) < 0) {
-      int error = errno;
-      close(original_);
-      throw QueueError("enter the network namespace", error);
-    }
-  }
-  ~NamespaceSwitch() {
-    if (original_ < 0) return;
-    if (setns(original_, CLONE_NEWNET) < 0) {
-      // The JavaScript thread would stay in the wrong namespace: nothing sane can continue.
-      std::fprintf(stderr, "meridio_nfqueue: cannot return to the original network namespace: %s\n",
-                   std::strerror(errno));
-      std::abort();
-    }
-    close(original_);
-  }
-
- private:
-  int original_ = -1;
-};
 
 }  // namespace
 
@@ -210,8 +183,8 @@ void PacketQueue::Configure() {
       }
       HandleDatagram(reinterpret_cast<const uint8_t*>(header), header->nlmsg_len, &table, &verdicts);
     }
+    Flush(&verdicts);  // before Leave: see Run
     table_.Leave(options_.readerSlot);
-    Flush(&verdicts);
   }
 }
 
@@ -273,6 +246,11 @@ void PacketQueue::Run(std::promise<void>* started) {
     } else {
       TableSnapshot table = table_.Enter(options_.readerSlot);
       for (int i = 0; i < count; i++) HandleDatagram(storage.data() + i * datagramBytes, messages[i].msg_len, &table, &verdicts);
+      // The verdicts go out before the slot is cleared: once publish() returns, every verdict decided
+      // on the old table has been sent, and the kernel handles a verdict inside sendto (the packet
+      // runs on to its conntrack confirmation there). So a conntrack entry that got a leaving
+      // target's mark already exists when the LB deletes that mark's entries.
+      Flush(&verdicts);
       table_.Leave(options_.readerSlot);
     }
     Flush(&verdicts);
@@ -335,10 +313,12 @@ void PacketQueue::HandleDatagram(const uint8_t* data, size_t length, const Table
       out->Add(options_.queue, packetId, NF_DROP, 0, false);
     } else {
       Bump(counters_.accepted);
-      out->Add(options_.queue, packetId, NF_ACCEPT, options_.fwmarkOffset + identifier, true);
+      out->Add(options_.queue, packetId, AcceptVerdict(), options_.fwmarkOffset + identifier, true);
     }
   }
 }
+
+int PacketQueue::AcceptVerdict() const { return options_.repeatMarked ? NF_REPEAT : NF_ACCEPT; }
 
 bool PacketQueue::Flush(VerdictBuffer* out) {
   if (out->Empty()) return true;
@@ -365,7 +345,7 @@ void PacketQueue::SendVerdict(uint32_t packetId, uint16_t identifier) {
     verdict.Add(options_.queue, packetId, NF_DROP, 0, false);
   } else {
     Bump(counters_.accepted);
-    verdict.Add(options_.queue, packetId, NF_ACCEPT, options_.fwmarkOffset + identifier, true);
+    verdict.Add(options_.queue, packetId, AcceptVerdict(), options_.fwmarkOffset + identifier, true);
   }
   Flush(&verdict);
 }

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "queue_error.h"
 #include "shared_table.h"
 
 namespace meridio {
@@ -22,23 +23,15 @@ struct QueueOptions {
   uint32_t fwmarkOffset = 0;
   uint32_t queueMaxLength = 4096;
   bool failOpen = false;
+  // Flow pinning: accepted packets get NF_REPEAT with their mark instead of NF_ACCEPT, so they run the
+  // same hook again and the LB chain saves the mark in conntrack there (NFQA_CT needs a kernel with
+  // CONFIG_NETFILTER_NETLINK_GLUE_CT). Without the pinning chain this would queue them again.
+  bool repeatMarked = false;
   uint32_t batchSize = 64;
   uint32_t copyRange = 128;
   uint32_t receiveBufferBytes = 8u << 20;
   uint32_t readerSlot = 0;
   std::string netnsPath;  // empty: the namespace of the calling thread
-};
-
-// A setup failure with the errno and the step that failed, turned into a typed error in TypeScript.
-class QueueError : public std::runtime_error {
- public:
-  QueueError(const std::string& step, int error);
-  const std::string& step() const { return step_; }
-  int error() const { return error_; }
-
- private:
-  std::string step_;
-  int error_;
 };
 
 // Counters written by a single thread each (relaxed, so the hot path has no locked instructions).
@@ -103,6 +96,7 @@ class PacketQueue {
   void Run(std::promise<void>* started);
   void HandleDatagram(const uint8_t* data, size_t length, const TableSnapshot* table, VerdictBuffer* out);
   bool Flush(VerdictBuffer* out);
+  int AcceptVerdict() const;
 
   QueueOptions options_;
   SharedTable table_;

@@ -4,7 +4,7 @@
  */
 import type { NetnsHandle } from '../../sdk/kernel/index.js';
 import { applyLbChains, LB_CHAIN_PREFIX, removeLbChains } from '../../sdk/kernel/iptables/index.js';
-import { openNfQueue } from '../../sdk/nfqueue/index.js';
+import { deleteConntrackByMarks, openNfQueue } from '../../sdk/nfqueue/index.js';
 import type { DataplanePorts } from './dataplane.js';
 import type { FwmarkRange } from './fwmark.js';
 import { VipBlackholes } from './vip-blackholes.js';
@@ -36,13 +36,22 @@ export function kernelDataplanePorts(options: KernelDataplaneOptions): Dataplane
         queue: options.queue,
         bypass: options.queueBypass,
         pinning: options.pinning,
-        activeIdentifiers: state.active,
-        fwmarkOffset: options.range.offset,
       }),
     removeChains: () => removeLbChains({ ...where, chainPrefix }),
     addBlackholes: (vips) => blackholes.add(vips),
     setBlackholes: (vips) => blackholes.set(vips),
     openQueue: (table) =>
-      openNfQueue({ ...where, queue: options.queue, table, fwmarkOffset: options.range.offset }),
+      openNfQueue({
+        ...where,
+        queue: options.queue,
+        table,
+        fwmarkOffset: options.range.offset,
+        repeatMarked: options.pinning,
+      }),
+    forgetFlows: (identifiers) =>
+      deleteConntrackByMarks(
+        identifiers.map((identifier) => options.range.offset + identifier),
+        where,
+      ),
   };
 }

@@ -3,6 +3,12 @@
  * NFQUEUE thread that marks each flow's packets with offset + identifier, the LB's own mangle chains
  * (a queue rule per VIP, conntrack pinning unless stateless) and a blackhole route per VIP. Changes are
  * applied one at a time, in an order that never routes a VIP packet out unmarked.
+ *
+ * With pinning the chains do not depend on the targets: a flow's mark lives in its conntrack entry.
+ * When a target leaves, the table without it is published first (after which no queue thread can still
+ * hand out its mark: the threads send their verdicts before leaving the table), then the conntrack
+ * entries with its mark are deleted, so each of its flows is hashed again by its next packet. A packet
+ * already past the restore rule still reaches the leaving target, whose route goes only after this.
  */
 import type { Logger } from 'pino';
 
@@ -10,11 +16,9 @@ import { createMaglev, type MaglevConfig, type MaglevTableBuilder } from '../../
 import { createFlowTable, type FlowTable, type NfQueueStats } from '../../sdk/nfqueue/index.js';
 import type { TargetActivation } from './reconciler.js';
 
-/** What the chains are built from. */
+/** What the chains are built from (the targets are not: the rules are the same for any active set). */
 export interface ChainState {
   readonly vips: readonly string[];
-  /** Sorted; with pinning, a restored mark of any other identifier is queued again. */
-  readonly active: readonly number[];
 }
 
 /** The kernel side of the data path (dataplane-ports.ts makes the real one). */
@@ -29,6 +33,8 @@ export interface DataplanePorts {
   setBlackholes(vips: readonly string[]): Promise<void>;
   /** Starts the queue thread on `table`. */
   openQueue(table: FlowTable): { stats(): NfQueueStats; close(): void };
+  /** Pinning: deletes the conntrack entries carrying these identifiers' marks, so their flows are hashed again. */
+  forgetFlows(identifiers: readonly number[]): Promise<void>;
 }
 
 export interface DataplaneOptions {
@@ -60,8 +66,10 @@ export class LbDataplane implements TargetActivation {
 
   /**
    * Publishes an empty table, opens the queue, then rebuilds the chains with no VIP (flushing what a
-   * killed LB left). Blackholes an earlier run left stay until the first `setVips`, so VIP traffic
-   * meanwhile is dropped, not routed.
+   * killed LB left) and, with pinning, deletes the conntrack entries with any mark of the range: a
+   * killed LB's flows would otherwise stay pinned to targets this run may never activate (their routes
+   * are gone). They are hashed again by their next packet once targets are active. Blackholes an
+   * earlier run left stay until the first `setVips`, so VIP traffic meanwhile is dropped, not routed.
    */
   static async open(options: DataplaneOptions, ports: DataplanePorts): Promise<LbDataplane> {
     const dataplane = new LbDataplane(options, ports);
@@ -69,6 +77,10 @@ export class LbDataplane implements TargetActivation {
     dataplane.queue = ports.openQueue(dataplane.table);
     try {
       await dataplane.applyChains();
+      if (options.pinning) {
+        const every = Array.from({ length: options.maglev.maxTargets }, (_, index) => index + 1);
+        await ports.forgetFlows(every);
+      }
     } catch (error) {
       await dataplane.close().catch(() => undefined);
       throw error;
@@ -76,15 +88,21 @@ export class LbDataplane implements TargetActivation {
     return dataplane;
   }
 
-  /** Publishes the Maglev table of `identifiers`, then (pinning) lets their pinned flows skip the queue. */
+  /**
+   * Publishes the Maglev table of `identifiers`, then (pinning) deletes the conntrack entries of the
+   * identifiers that left, so their flows are hashed again. No iptables process runs.
+   */
   setActive(identifiers: readonly number[]): Promise<void> {
     return this.serially(async () => {
-      const next = [...identifiers].sort((a, b) => a - b);
+      const next = [...new Set(identifiers)].sort((a, b) => a - b);
+      const left = this.active.filter((identifier) => !next.includes(identifier));
       await this.table.publish(this.maglev.build(next));
       this.active = next;
-      // Stateless chains do not list the targets.
-      if (this.options.pinning) await this.applyChains();
       this.options.logger.debug({ active: next }, 'Maglev table published');
+      if (this.options.pinning && left.length > 0) {
+        await this.ports.forgetFlows(left);
+        this.options.logger.debug({ identifiers: left }, 'pinned flows of the leaving targets forgotten');
+      }
     });
   }
 
@@ -139,7 +157,7 @@ export class LbDataplane implements TargetActivation {
   }
 
   private applyChains(): Promise<void> {
-    return this.ports.applyChains({ vips: this.vips, active: this.active });
+    return this.ports.applyChains({ vips: this.vips });
   }
 
   private serially<T>(work: () => Promise<T>): Promise<T> {

@@ -13,6 +13,7 @@ export {
   type FlowLookup,
   type PublishOptions,
 } from './flow-table.js';
+export { deleteConntrackByMarks, type ConntrackDeleteOptions } from './conntrack.js';
 export { hashPacket, type FlowFields } from './packet.js';
 export { flowPacket, type FlowTuple } from './flow-packet.js';
 export {

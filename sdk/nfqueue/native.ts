@@ -28,6 +28,7 @@ export interface NativeQueueOptions {
   receiveBufferBytes: number;
   readerSlot: number;
   failOpen: boolean;
+  repeatMarked: boolean;
   netnsPath?: string;
   callback?: (packet: Buffer) => number;
 }
@@ -73,6 +74,8 @@ export interface NativeBinding {
   lookupPacket(table: Int32Array, packet: Uint8Array): NativeLookup;
   /** Reads the whole active table as a queue thread does (a self-check of the publish protocol). */
   scanTable(table: Int32Array, readerSlot: number): { generation: number; size: number; uniform: boolean };
+  /** Deletes the conntrack entries carrying any of `marks` (both families) on a worker thread. */
+  deleteConntrackByMarks(netnsPath: string | undefined, marks: Uint32Array): Promise<void>;
   tableLayout: NativeTableLayout;
 }
 

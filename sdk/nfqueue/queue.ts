@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
 import { Code, InvalidArgumentError } from '../core/index.js';
 import { DEFAULTS } from '../defaults.js';
 import {
@@ -9,6 +7,7 @@ import {
   NfQueuePermissionError,
   NfQueueUnavailableError,
 } from './errors.js';
+import { resolveNetns } from './netns-path.js';
 import { assertLayoutMatches, SharedFlowTable, type FlowTable } from './flow-table.js';
 import { isNativeSetupError, nativeBinding, type NativeQueueHandle } from './native.js';
 
@@ -25,6 +24,13 @@ export interface NfQueueOptions {
   queueMaxLength?: number;
   /** When the queue is full, the kernel accepts packets unmarked instead of dropping them; default false. */
   failOpen?: boolean;
+  /**
+   * Flow pinning: a marked packet is handed back with NF_REPEAT instead of NF_ACCEPT, so it runs the
+   * mangle PREROUTING hook again with its mark, where the LB's pinning chain saves the mark in conntrack
+   * (`applyLbChains` with pinning). Only with that chain: anywhere else the packet would be queued again.
+   * Default false.
+   */
+  repeatMarked?: boolean;
   /** Packets decided per wake-up and answered with one sendto; default 64. */
   batchSize?: number;
   /** Bytes of each packet copied to user space (headers only are needed); default 128. */
@@ -155,6 +161,7 @@ interface QueueSettings {
   fwmarkOffset: number;
   queueMaxLength: number;
   failOpen: boolean;
+  repeatMarked: boolean;
   batchSize: number;
   copyRange: number;
   receiveBufferBytes: number;
@@ -166,6 +173,7 @@ function validate(options: NfQueueOptions): QueueSettings {
     fwmarkOffset: options.fwmarkOffset ?? DEFAULTS.fwmarkOffset,
     queueMaxLength: options.queueMaxLength ?? 4096,
     failOpen: options.failOpen ?? false,
+    repeatMarked: options.repeatMarked ?? false,
     batchSize: options.batchSize ?? 64,
     copyRange: options.copyRange ?? 128,
     receiveBufferBytes: options.receiveBufferBytes ?? 8 * 1024 * 1024,
@@ -187,18 +195,6 @@ function requireInteger(name: string, value: number, min: number, max: number): 
       `The queue option ${name} must be an integer from ${min} to ${max}, got ${value}.`,
     );
   }
-}
-
-function resolveNetns(netns: string | undefined): string | undefined {
-  if (netns === undefined) return undefined;
-  if (netns === '' || (!isAbsolute(netns) && netns.includes('/'))) {
-    throw new InvalidArgumentError(`"${netns}" is neither a network namespace name nor an absolute path.`);
-  }
-  const path = isAbsolute(netns) ? netns : join('/run/netns', netns);
-  if (!existsSync(path)) {
-    throw new NetnsNotFoundError(`Network namespace ${netns} does not exist (${path} is missing).`, 'ENOENT');
-  }
-  return path;
 }
 
 function translateSetupError(error: unknown, queue: number, netns: string | undefined): Error {

@@ -1,8 +1,8 @@
-import { DEFAULTS } from '../../defaults.js';
 import { runChecked, runCommand } from './run.js';
 import {
   chainNames,
   jumpRules,
+  legacyJumpRules,
   renderRestore,
   validateSpec,
   type IpFamily,
@@ -26,19 +26,20 @@ export interface LbChainsOptions {
   queueCount?: number;
   /** Default true: with no process on the queue (restart), packets pass unmarked instead of being dropped. */
   bypass?: boolean;
-  /** Default true: established flows keep their target through conntrack marks. */
+  /**
+   * Default true: established flows keep their target through conntrack marks. The queue must then
+   * hand marked packets back with NF_REPEAT (sdk/nfqueue `repeatMarked`), and the LB must delete a
+   * leaving target's conntrack entries (`deleteConntrackByMarks`). The rules do not list targets.
+   */
   pinning?: boolean;
-  /** Identifiers of the active targets (pinning re-hashes flows whose target is not among them). */
-  activeIdentifiers?: readonly number[];
-  /** fwmark = offset + identifier; default the trench's offset. */
-  fwmarkOffset?: number;
 }
 
 /**
- * Makes the LB's mangle chains match `options` in both families: our three chains are replaced in
+ * Makes the LB's mangle chains match `options` in both families: our chains are replaced in
  * one iptables-restore transaction per family (so there is never a moment without the queue rule),
- * and the jumps from PREROUTING/POSTROUTING are added once. Calling it again with the same options
- * changes nothing; after a kill -9 it rebuilds the same rules without duplicates.
+ * and the jump from PREROUTING is added once (two processes per family: the restore and a check). Calling
+ * it again with the same options changes nothing; after a kill -9 it rebuilds the same rules without
+ * duplicates. The rules do not depend on the targets, so activating one runs nothing here.
  */
 export async function applyLbChains(options: LbChainsOptions): Promise<void> {
   const spec = toSpec(options);
@@ -61,19 +62,20 @@ export async function removeLbChains(options: { netns?: string; chainPrefix?: st
   const prefix = options.chainPrefix ?? LB_CHAIN_PREFIX;
   for (const family of [4, 6] as const) {
     const iptables = BINARIES[family].iptables;
-    for (const jump of jumpRules(prefix)) {
+    for (const jump of [...jumpRules(prefix), ...legacyJumpRules(prefix)]) {
       const rule = [jump.chain, '-j', jump.target];
       while ((await runCommand(options.netns, [iptables, '-t', 'mangle', '-C', ...rule])).status === 0) {
         await runChecked(options.netns, [iptables, '-t', 'mangle', '-D', ...rule]);
       }
     }
     const names = chainNames(prefix);
-    for (const chain of [names.prerouting, names.vip, names.postrouting]) {
+    const chains = [names.prerouting, names.vip, names.legacyPostrouting];
+    for (const chain of chains) {
       const exists = await runCommand(options.netns, [iptables, '-t', 'mangle', '-S', chain]);
       if (exists.status !== 0) continue;
       await runChecked(options.netns, [iptables, '-t', 'mangle', '-F', chain]);
     }
-    for (const chain of [names.prerouting, names.vip, names.postrouting]) {
+    for (const chain of chains) {
       const exists = await runCommand(options.netns, [iptables, '-t', 'mangle', '-S', chain]);
       if (exists.status === 0) await runChecked(options.netns, [iptables, '-t', 'mangle', '-X', chain]);
     }
@@ -91,7 +93,6 @@ export async function listLbRules(
 }
 
 function toSpec(options: LbChainsOptions): LbChainsSpec {
-  const offset = options.fwmarkOffset ?? DEFAULTS.fwmarkOffset;
   return {
     chainPrefix: options.chainPrefix ?? LB_CHAIN_PREFIX,
     vips: options.vips,
@@ -99,6 +100,5 @@ function toSpec(options: LbChainsOptions): LbChainsSpec {
     queueCount: options.queueCount ?? 1,
     bypass: options.bypass ?? true,
     pinning: options.pinning ?? true,
-    activeFwmarks: (options.activeIdentifiers ?? []).map((identifier) => offset + identifier),
   };
 }

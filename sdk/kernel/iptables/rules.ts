@@ -2,17 +2,22 @@
  * The LB's own mangle chains, rendered as iptables-restore input (pure: no I/O, unit-testable).
  *
  *   PREROUTING  → <prefix>-PRE:   -d <VIP> -j <prefix>-VIP            (one rule per VIP of the family)
- *   <prefix>-VIP, pinning on:     -j CONNMARK --restore-mark           (the flow's mark from conntrack)
- *                                 -m mark --mark <F> -j RETURN         (one per active target's fwmark)
+ *   <prefix>-VIP, pinning on:     -m mark ! --mark 0 -j CONNMARK --save-mark   (a verdict coming back)
+ *                                 -j CONNMARK --restore-mark                   (the flow's mark)
+ *                                 -m mark ! --mark 0 -j RETURN                 (pinned: done)
  *                                 -j NFQUEUE --queue-num Q [--queue-bypass]
  *   <prefix>-VIP, stateless:      -j NFQUEUE --queue-num Q [--queue-bypass]
- *   POSTROUTING → <prefix>-POST:  -d <VIP> -j CONNMARK --save-mark     (pinning on only)
  *
- * With pinning, only a flow's first packet reaches the queue; later packets carry the restored mark and
- * leave the chain at their RETURN rule. A restored mark whose target is no longer active matches no
- * RETURN rule, so the packet is queued again, gets a new mark, and POSTROUTING saves that one: the
- * flow is re-hashed. The mark is saved in POSTROUTING because an NFQUEUE accept resumes at the next
- * hook, not at the next rule.
+ * The rule set does not depend on the targets: it changes only with the VIPs. With pinning, only a
+ * flow's first packet reaches the queue. The queue hands it back with NF_REPEAT and its mark (sdk/nfqueue
+ * `repeatMarked`), so it runs this hook again: the first rule saves the mark in conntrack and the third
+ * lets it go. Every later packet restores the mark and leaves at the third rule. A wire packet has
+ * mark 0 (the mark is cleared when a packet crosses into the namespace), so only a verdict is saved.
+ * When a target leaves, the LB deletes the conntrack entries with its mark (sdk/nfqueue
+ * `deleteConntrackByMarks`); the flow's next packet has no mark and is hashed again.
+ *
+ * Earlier versions saved the mark in a POSTROUTING chain <prefix>-POST and listed one RETURN per active
+ * target; `removeLbChains` still removes that chain and its jump.
  */
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../../core/index.js';
@@ -30,27 +35,32 @@ export interface LbChainsSpec {
   /** Accept VIP packets unmarked when no process serves the queue (restarts) instead of dropping them. */
   bypass: boolean;
   pinning: boolean;
-  /** fwmarks of the active targets: a restored mark outside this set is re-hashed. */
-  activeFwmarks: readonly number[];
 }
 
 export interface ChainNames {
   prerouting: string;
   vip: string;
-  postrouting: string;
+  /** Only in earlier versions (the POSTROUTING save); removed when found. */
+  legacyPostrouting: string;
 }
 
 export function chainNames(prefix: string): ChainNames {
-  return { prerouting: `${prefix}-PRE`, vip: `${prefix}-VIP`, postrouting: `${prefix}-POST` };
+  return { prerouting: `${prefix}-PRE`, vip: `${prefix}-VIP`, legacyPostrouting: `${prefix}-POST` };
 }
 
-/** Jumps from the built-in chains into ours; they are checked and inserted one by one (restore cannot). */
-export function jumpRules(prefix: string): { chain: 'PREROUTING' | 'POSTROUTING'; target: string }[] {
-  const names = chainNames(prefix);
-  return [
-    { chain: 'PREROUTING', target: names.prerouting },
-    { chain: 'POSTROUTING', target: names.postrouting },
-  ];
+export interface JumpRule {
+  chain: 'PREROUTING' | 'POSTROUTING';
+  target: string;
+}
+
+/** The jump from the built-in chain into ours; checked and inserted with iptables (restore cannot). */
+export function jumpRules(prefix: string): JumpRule[] {
+  return [{ chain: 'PREROUTING', target: chainNames(prefix).prerouting }];
+}
+
+/** The jump of earlier versions, removed with its chain. */
+export function legacyJumpRules(prefix: string): JumpRule[] {
+  return [{ chain: 'POSTROUTING', target: chainNames(prefix).legacyPostrouting }];
 }
 
 /** Splits and validates VIPs; each becomes a host or network prefix of its family. */
@@ -95,15 +105,10 @@ export function validateSpec(spec: LbChainsSpec): void {
       `The queue count must be an integer ≥ 1 whose last queue is at most 65535, got ${spec.queueCount}.`,
     );
   }
-  for (const mark of spec.activeFwmarks) {
-    if (!Number.isInteger(mark) || mark < 1 || mark > 0xffffffff) {
-      throw new InvalidArgumentError(`The fwmark ${mark} must be an integer from 1 to 4294967295.`);
-    }
-  }
   vipsOfFamily(spec.vips, 4);
 }
 
-/** iptables-restore --noflush input that replaces our three chains at once (one nf_tables transaction). */
+/** iptables-restore --noflush input that replaces our chains at once (one nf_tables transaction). */
 export function renderRestore(spec: LbChainsSpec, family: IpFamily): string {
   const names = chainNames(spec.chainPrefix);
   const queueTarget =
@@ -112,20 +117,17 @@ export function renderRestore(spec: LbChainsSpec, family: IpFamily): string {
       : `-j NFQUEUE --queue-num ${spec.queue}`;
   const queueRule = `${queueTarget}${spec.bypass ? ' --queue-bypass' : ''}`;
   const lines = ['*mangle'];
-  for (const chain of [names.prerouting, names.vip, names.postrouting])
-    lines.push(`:${chain} - [0:0]`, `-F ${chain}`);
+  for (const chain of [names.prerouting, names.vip]) lines.push(`:${chain} - [0:0]`, `-F ${chain}`);
   const vips = vipsOfFamily(spec.vips, family);
   for (const vip of vips) lines.push(`-A ${names.prerouting} -d ${vip} -j ${names.vip}`);
   if (spec.pinning) {
-    lines.push(`-A ${names.vip} -j CONNMARK --restore-mark`);
-    for (const mark of [...new Set(spec.activeFwmarks)].sort((a, b) => a - b)) {
-      lines.push(`-A ${names.vip} -m mark --mark ${mark} -j RETURN`);
-    }
+    lines.push(
+      `-A ${names.vip} -m mark ! --mark 0 -j CONNMARK --save-mark`,
+      `-A ${names.vip} -j CONNMARK --restore-mark`,
+      `-A ${names.vip} -m mark ! --mark 0 -j RETURN`,
+    );
   }
   lines.push(`-A ${names.vip} ${queueRule}`);
-  if (spec.pinning) {
-    for (const vip of vips) lines.push(`-A ${names.postrouting} -d ${vip} -j CONNMARK --save-mark`);
-  }
   lines.push('COMMIT', '');
   return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 /**
  * The LB of the benchmark as its own process (so its CPU time can be measured), started inside the LB
- * namespace: `node lb-process.js <native|jscb> <queue>`. It serves one queue with a Maglev table of
+ * namespace: `node lb-process.js <native|pinned|jscb> <queue>` (pinned: verdicts go back with NF_REPEAT
+ * for the pinning chain, as the LB does with pinning on). It serves one queue with a Maglev table of
  * targets 1..3, prints one JSON line when ready, answers "stats" lines with the queue's counters, and
  * closes the queue when stdin ends.
  */
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
           table,
           onPacket: (packet) => table.lookup(packet).identifier,
         })
-      : openNfQueue({ queue: queueNumber, table });
+      : openNfQueue({ queue: queueNumber, table, repeatMarked: mode === 'pinned' });
   const lines = readline.createInterface({ input: process.stdin });
   lines.on('line', (line) => {
     if (line === 'stats') process.stdout.write(`${JSON.stringify(queue.stats())}\n`);

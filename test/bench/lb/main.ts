@@ -112,26 +112,87 @@ async function startProcess(netns: string, argv: string[]): Promise<QueueProcess
   };
 }
 
-type Variant = 'kernel' | 'lb' | 'lb_pinned' | 'jscb' | 'cref';
-const QUEUE_OF: Record<Exclude<Variant, 'kernel'>, number> = { lb: 0, lb_pinned: 0, jscb: 1, cref: 2 };
+type Variant = 'kernel' | 'kernel_conntrack' | 'lb' | 'lb_pinned' | 'lb_pinned_per_target' | 'jscb' | 'cref';
+type QueueVariant = Exclude<Variant, 'kernel' | 'kernel_conntrack'>;
+const QUEUE_OF: Record<QueueVariant, number> = {
+  lb: 0,
+  lb_pinned_per_target: 0,
+  jscb: 1,
+  cref: 2,
+  lb_pinned: 3,
+};
+
+/**
+ * The pinning rules of the previous design (decision 005 before section "Constant-cost pinning"), kept
+ * only as this benchmark's comparison: restore, one RETURN per active target's mark, the queue (plain
+ * NF_ACCEPT verdicts), and the mark saved in POSTROUTING. removeLbChains removes these chains too.
+ */
+function applyPerTargetRules(lb: string): void {
+  const marks = Array.from({ length: TARGETS }, (_, i) => DEFAULTS.fwmarkOffset + i + 1);
+  const input = [
+    '*mangle',
+    ':MERIDIO-LB-PRE - [0:0]',
+    ':MERIDIO-LB-VIP - [0:0]',
+    ':MERIDIO-LB-POST - [0:0]',
+    `-A MERIDIO-LB-PRE -d ${VIP4}/32 -j MERIDIO-LB-VIP`,
+    '-A MERIDIO-LB-VIP -j CONNMARK --restore-mark',
+    ...marks.map((mark) => `-A MERIDIO-LB-VIP -m mark --mark ${mark} -j RETURN`),
+    `-A MERIDIO-LB-VIP -j NFQUEUE --queue-num ${QUEUE_OF.lb_pinned_per_target} --queue-bypass`,
+    `-A MERIDIO-LB-POST -d ${VIP4}/32 -j CONNMARK --save-mark`,
+    '-A PREROUTING -j MERIDIO-LB-PRE',
+    '-A POSTROUTING -j MERIDIO-LB-POST',
+    'COMMIT',
+    '',
+  ].join('\n');
+  execFileSync('ip', ['netns', 'exec', lb, 'iptables-nft-restore', '--noflush'], { input });
+}
+
+/**
+ * A chain nothing jumps to, whose conntrack match makes the kernel track connections in the namespace
+ * (rules that need conntrack turn it on when they are added): kernel_conntrack_pps is plain forwarding
+ * plus conntrack, the floor under any conntrack-based pinning.
+ */
+const CONNTRACK_ONLY_CHAIN = 'BENCH-CONNTRACK-ON';
+
+function setConntrackOnly(lb: string, on: boolean): void {
+  const iptables = (...args: string[]): void =>
+    void execFileSync('ip', ['netns', 'exec', lb, 'iptables-nft', '-t', 'mangle', ...args], {
+      stdio: 'ignore',
+    });
+  try {
+    iptables('-F', CONNTRACK_ONLY_CHAIN);
+    iptables('-X', CONNTRACK_ONLY_CHAIN);
+  } catch {
+    // not there
+  }
+  if (!on) return;
+  iptables('-N', CONNTRACK_ONLY_CHAIN);
+  iptables('-A', CONNTRACK_ONLY_CHAIN, '-m', 'conntrack', '--ctstate', 'INVALID', '-j', 'DROP');
+}
 
 async function configure(topology: Topology, variant: Variant): Promise<void> {
   const lb = topology.lb;
-  if (variant === 'kernel') {
+  setConntrackOnly(lb, variant === 'kernel_conntrack');
+  if (variant === 'kernel' || variant === 'kernel_conntrack') {
     await removeLbChains({ netns: lb });
     const hops = Array.from({ length: TARGETS }, (_, i) => ['nexthop', 'via', `10.1.${i + 1}.2`]).flat();
     execFileSync('ip', ['-n', lb, 'route', 'replace', `${VIP4}/32`, ...hops]);
     return;
   }
   execFileSync('ip', ['-n', lb, 'route', 'replace', 'blackhole', `${VIP4}/32`]);
-  await applyLbChains({
-    netns: lb,
-    vips: [VIP4],
-    queue: QUEUE_OF[variant],
-    pinning: variant === 'lb_pinned',
-    activeIdentifiers: [1, 2, 3],
-  });
-  if (variant === 'lb_pinned') {
+  // From scratch each time: the per-target variant's POSTROUTING chain must not outlive it.
+  await removeLbChains({ netns: lb });
+  if (variant === 'lb_pinned_per_target') {
+    applyPerTargetRules(lb);
+  } else {
+    await applyLbChains({
+      netns: lb,
+      vips: [VIP4],
+      queue: QUEUE_OF[variant],
+      pinning: variant === 'lb_pinned',
+    });
+  }
+  if (variant === 'lb_pinned' || variant === 'lb_pinned_per_target') {
     // Fresh flows: their first packets go through the queue during the warm-up, then the marks hold.
     try {
       execFileSync('ip', ['netns', 'exec', lb, 'conntrack', '-F'], { stdio: 'ignore' });
@@ -243,6 +304,9 @@ async function main(): Promise<void> {
     const native = await startProcess(topology.lb, [process.execPath, lbProcess, 'native', `${QUEUE_OF.lb}`]);
     processes.push(native);
     processes.push(
+      await startProcess(topology.lb, [process.execPath, lbProcess, 'pinned', `${QUEUE_OF.lb_pinned}`]),
+    );
+    processes.push(
       await startProcess(topology.lb, [process.execPath, lbProcess, 'jscb', `${QUEUE_OF.jscb}`]),
     );
     const cref = await startProcess(topology.lb, [
@@ -256,7 +320,14 @@ async function main(): Promise<void> {
     const samples: Record<string, number[]> = {};
     const add = (key: string, value: number): void => void (samples[key] ??= []).push(value);
     for (let run = 1; run <= RUNS; run++) {
-      for (const variant of ['kernel', 'lb', 'lb_pinned', 'jscb'] as const) {
+      for (const variant of [
+        'kernel',
+        'kernel_conntrack',
+        'lb',
+        'lb_pinned',
+        'lb_pinned_per_target',
+        'jscb',
+      ] as const) {
         await configure(topology, variant);
         const busy = await waitForQuiet(QUIET, 30_000);
         add('background_busy', busy);
@@ -290,13 +361,18 @@ async function main(): Promise<void> {
     results.fixed_offered_pps = FIXED_PPS;
   } finally {
     for (const queueProcess of processes) await queueProcess.stop();
-    if (topology !== undefined) await removeLbChains({ netns: topology.lb }).catch(() => undefined);
+    if (topology !== undefined) {
+      setConntrackOnly(topology.lb, false);
+      await removeLbChains({ netns: topology.lb }).catch(() => undefined);
+    }
     sandbox.cleanup();
   }
   const ordered = [
     'kernel_pps',
     'lb_pps',
     'lb_pinned_pps',
+    'kernel_conntrack_pps',
+    'lb_pinned_per_target_pps',
     'jscb_pps',
     'lb_us_per_pkt',
     'cref_us_per_pkt',

@@ -9,19 +9,16 @@ import {
 import { skipUnlessRoot, useNetnsSandbox } from '../../helpers/netns.js';
 
 // As `iptables -S` prints them: built-in chains first, then ours in alphabetical order.
+// The pinned rules are the same for any set of targets: nothing here names one.
 const V4 = [
-  '-N MERIDIO-LB-POST',
   '-N MERIDIO-LB-PRE',
   '-N MERIDIO-LB-VIP',
   '-A PREROUTING -j MERIDIO-LB-PRE',
-  '-A POSTROUTING -j MERIDIO-LB-POST',
-  '-A MERIDIO-LB-POST -d 20.0.0.1/32 -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff',
-  '-A MERIDIO-LB-POST -d 20.0.1.0/24 -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff',
   '-A MERIDIO-LB-PRE -d 20.0.0.1/32 -j MERIDIO-LB-VIP',
   '-A MERIDIO-LB-PRE -d 20.0.1.0/24 -j MERIDIO-LB-VIP',
+  '-A MERIDIO-LB-VIP -m mark ! --mark 0x0 -j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff',
   '-A MERIDIO-LB-VIP -j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff',
-  '-A MERIDIO-LB-VIP -m mark --mark 0x1389 -j RETURN',
-  '-A MERIDIO-LB-VIP -m mark --mark 0x138b -j RETURN',
+  '-A MERIDIO-LB-VIP -m mark ! --mark 0x0 -j RETURN',
   '-A MERIDIO-LB-VIP -j NFQUEUE --queue-num 2 --queue-bypass',
 ];
 
@@ -29,7 +26,7 @@ skipUnlessRoot('the LB iptables chain tests', ['iptables-nft'])('LB mangle chain
   const sandbox = useNetnsSandbox('lbipt');
   const iptables = (netns: string, ...args: string[]): string =>
     execFileSync('ip', ['netns', 'exec', netns, 'iptables-nft', ...args], { encoding: 'utf8' });
-  const options = { vips: ['20.0.0.1', '20.0.1.0/24', 'fd00:20::1'], queue: 2, activeIdentifiers: [3, 1] };
+  const options = { vips: ['20.0.0.1', '20.0.1.0/24', 'fd00:20::1'], queue: 2 };
 
   it('builds the pinned chains in both families, and rebuilds them without duplicates', async () => {
     const netns = sandbox.name('lb');
@@ -40,7 +37,7 @@ skipUnlessRoot('the LB iptables chain tests', ['iptables-nft'])('LB mangle chain
     expect(await listLbRules(6, { netns })).toContain(
       '-A MERIDIO-LB-PRE -d fd00:20::1/128 -j MERIDIO-LB-VIP',
     );
-    expect(await listLbRules(6, { netns })).toContain('-A MERIDIO-LB-VIP -m mark --mark 0x138b -j RETURN');
+    expect(await listLbRules(6, { netns })).toContain('-A MERIDIO-LB-VIP -m mark ! --mark 0x0 -j RETURN');
 
     // A restart after kill -9 applies again onto whatever is left, including rules it no longer wants.
     iptables(netns, '-t', 'mangle', '-A', 'MERIDIO-LB-VIP', '-j', 'DROP');
@@ -60,6 +57,28 @@ skipUnlessRoot('the LB iptables chain tests', ['iptables-nft'])('LB mangle chain
     await removeLbChains({ netns }); // nothing left to remove is fine
   });
 
+  it('removes the POSTROUTING chain an LB of the per-target design left', async () => {
+    const netns = sandbox.name('lb');
+    execFileSync('ip', ['netns', 'add', netns]);
+    iptables(netns, '-t', 'mangle', '-N', 'MERIDIO-LB-POST');
+    iptables(
+      netns,
+      '-t',
+      'mangle',
+      '-A',
+      'MERIDIO-LB-POST',
+      '-d',
+      '20.0.0.1',
+      '-j',
+      'CONNMARK',
+      '--save-mark',
+    );
+    iptables(netns, '-t', 'mangle', '-A', 'POSTROUTING', '-j', 'MERIDIO-LB-POST');
+    await applyLbChains({ netns, ...options });
+    await removeLbChains({ netns });
+    expect(await listLbRules(4, { netns })).toEqual([]);
+  });
+
   it('builds the stateless chains: every VIP packet is queued, no conntrack marks', async () => {
     const netns = sandbox.name('lb');
     execFileSync('ip', ['netns', 'add', netns]);
@@ -73,11 +92,9 @@ skipUnlessRoot('the LB iptables chain tests', ['iptables-nft'])('LB mangle chain
       chainPrefix: 'MERIDIO-LB',
     });
     expect(await listLbRules(4, { netns })).toEqual([
-      '-N MERIDIO-LB-POST',
       '-N MERIDIO-LB-PRE',
       '-N MERIDIO-LB-VIP',
       '-A PREROUTING -j MERIDIO-LB-PRE',
-      '-A POSTROUTING -j MERIDIO-LB-POST',
       '-A MERIDIO-LB-PRE -d 20.0.0.1/32 -j MERIDIO-LB-VIP',
       '-A MERIDIO-LB-PRE -d 20.0.1.0/24 -j MERIDIO-LB-VIP',
       '-A MERIDIO-LB-VIP -j NFQUEUE --queue-balance 2:5',
@@ -96,7 +113,6 @@ skipUnlessRoot('the LB iptables chain tests', ['iptables-nft'])('LB mangle chain
     await expect(applyLbChains({ ...options, chainPrefix: 'A-VERY-LONG-CHAIN-PREFIX' })).rejects.toThrow(
       /at most 20/,
     );
-    await expect(applyLbChains({ ...options, fwmarkOffset: -5000 })).rejects.toThrow(/fwmark -4997 must be/);
     const missing = sandbox.name('missing');
     await expect(applyLbChains({ ...options, netns: missing })).rejects.toThrow(IptablesError);
     await expect(applyLbChains({ ...options, netns: missing })).rejects.toThrow(

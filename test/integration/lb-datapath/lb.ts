@@ -8,6 +8,7 @@ import { applyLbChains, removeLbChains } from '../../../sdk/kernel/iptables/inde
 import { createMaglev } from '../../../sdk/maglev/index.js';
 import {
   createFlowTable,
+  deleteConntrackByMarks,
   openJsCallbackQueue,
   openNfQueue,
   type FlowTable,
@@ -38,14 +39,17 @@ export class TestLb {
 
   async start(): Promise<void> {
     const queue = this.options.queue ?? 0;
-    const common = { queue, table: this.table, netns: this.topology.lb };
+    const common = { queue, table: this.table, netns: this.topology.lb, repeatMarked: this.options.pinning };
     this.queue = this.options.javascriptPerPacket
       ? openJsCallbackQueue({ ...common, onPacket: (packet) => this.table.lookup(packet).identifier })
       : openNfQueue(common);
     await this.applyChains();
   }
 
-  /** Routes newcomers, publishes the table, then updates the chains; leavers are unrouted last. */
+  /**
+   * Routes newcomers, publishes the table, then (pinning) deletes the leavers' conntrack entries;
+   * leavers are unrouted last. The chains never change.
+   */
   async setActive(identifiers: number[]): Promise<void> {
     const joining = identifiers.filter((identifier) => !this.active.includes(identifier));
     const leaving = this.active.filter((identifier) => !identifiers.includes(identifier));
@@ -53,7 +57,12 @@ export class TestLb {
       this.topology.routeTarget(identifier, DEFAULTS.fwmarkOffset + identifier);
     await this.table.publish(this.maglev.build(identifiers));
     this.active = [...identifiers];
-    await this.applyChains();
+    if (this.options.pinning) {
+      await deleteConntrackByMarks(
+        leaving.map((identifier) => DEFAULTS.fwmarkOffset + identifier),
+        { netns: this.topology.lb },
+      );
+    }
     for (const identifier of leaving)
       this.topology.unrouteTarget(identifier, DEFAULTS.fwmarkOffset + identifier);
   }
@@ -80,7 +89,6 @@ export class TestLb {
       vips: [VIP4, VIP6],
       queue: this.options.queue ?? 0,
       pinning: this.options.pinning,
-      activeIdentifiers: this.active,
     });
   }
 }

@@ -1,5 +1,6 @@
 import { skipUnlessRoot, useNetnsSandbox } from '../../helpers/netns.js';
 import { Agent, type TcpResult } from './agents.js';
+import { countMarks } from './conntrack.js';
 import { TestLb } from './lb.js';
 import { buildTopology, CLIENT4, CLIENT6, VIP4, VIP6, type Topology } from './topology.js';
 
@@ -68,8 +69,14 @@ skipUnlessRoot('the LB flow pinning tests', ['iptables-nft', 'ping'])('LB with f
       joined.set(family, opened);
     }
 
-    // Target 2 leaves: only its connections move (re-hashed to a survivor, which resets them).
+    // Target 2 leaves: only its connections move (re-hashed to a survivor, which resets them). Its
+    // conntrack entries are gone before the next packet; the others keep theirs.
+    const pinned = countMarks(topology.lb);
+    expect(pinned.get(5002)).toBeGreaterThan(0);
     await lb.setActive([1, 3, 4]);
+    const marks = countMarks(topology.lb);
+    expect(marks.get(5002)).toBeUndefined();
+    for (const mark of [5001, 5003, 5004]) expect(marks.get(mark)).toBe(pinned.get(mark));
     for (const { family, vip } of families) {
       for (const group of ['original', 'joined']) {
         const before = (group === 'original' ? original : joined).get(family) ?? [];
@@ -84,6 +91,7 @@ skipUnlessRoot('the LB flow pinning tests', ['iptables-nft', 'ping'])('LB with f
       expect(opened.filter((connection) => connection.error !== null)).toEqual([]);
       expect(new Set(opened.map((connection) => connection.target))).toEqual(new Set(['t1', 't3', 't4']));
     }
+    expect(countMarks(topology.lb).get(5002)).toBeUndefined();
   }, 90_000);
 });
 

@@ -37,6 +37,7 @@ import {
   VIPS,
   type LbTopology,
 } from './topology.js';
+import { countMarks } from '../lb-datapath/conntrack.js';
 import { countByTarget, TrafficAgent, type TcpResult } from './traffic.js';
 
 const LB_NAME = 'lb-a';
@@ -277,12 +278,18 @@ skipUnlessRoot('the LB endpoint tests', ['iptables-nft', 'ping'])('meridio lb (i
   it('moves only the connections of an unregistered target; the others stay on their targets', async () => {
     const before = await pingBoth('three');
     expect(before.filter((result) => result.error !== null)).toEqual([]);
+    const pinned = countMarks(topology.lb);
+    expect(pinned.get(5002)).toBeGreaterThan(0);
     await services.nspClient.unregister(nspTarget(2));
     await eventually(() => lb.targets.active().join() === '1,3', 'target 2 deactivated');
     await eventually(
       () => !lbKernelState(topology.lb).rules.some((rule) => rule.includes('lookup 5002')),
       'rule 5002 removed',
     );
+    // Its pinned flows were forgotten (before its rule went); the others' entries are untouched.
+    const marks = countMarks(topology.lb);
+    expect(marks.get(5002)).toBeUndefined();
+    expect([marks.get(5001), marks.get(5003)]).toEqual([pinned.get(5001), pinned.get(5003)]);
     expect(lbKernelState(topology.lb).tableRoutes.filter((route) => route.includes('table 5002'))).toEqual(
       [],
     );

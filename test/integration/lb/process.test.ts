@@ -10,7 +10,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { createMaglev } from '../../../sdk/maglev/index.js';
+import { createFlowTable } from '../../../sdk/nfqueue/index.js';
 import { skipUnlessRoot, useNetnsSandbox } from '../../helpers/netns.js';
+import { countMarks } from '../lb-datapath/conntrack.js';
 import { eventually, nspTarget, startServices, type Services } from './support.js';
 import {
   buildLbTopology,
@@ -81,8 +84,8 @@ skipUnlessRoot('the meridio lb process tests', ['iptables-nft', 'ping'])('meridi
     return started;
   }
 
-  /** Waits until the process has activated targets 1..3 (six fwmark rules) and built its VIP chains. */
-  async function serving(lb: LbProcess): Promise<LbKernelState> {
+  /** Waits until the process has activated `targets` targets (two fwmark rules each) and built its VIP chains. */
+  async function serving(lb: LbProcess, targets = 3): Promise<LbKernelState> {
     await eventually(() => {
       if (lb.child.exitCode !== null) throw new Error(`meridio lb exited early:\n${lb.output()}`);
       return lb.output().includes('"msg":"load balancer started"');
@@ -90,10 +93,12 @@ skipUnlessRoot('the meridio lb process tests', ['iptables-nft', 'ping'])('meridi
     return eventually(() => {
       const state = lbKernelState(topology.lb);
       const activated = lb.output().match(/"msg":"target activated"/g)?.length ?? 0;
-      return activated === 3 && state.rules.length === 6 && state.chains.some((line) => line.includes(VIP6))
+      return activated === targets &&
+        state.rules.length === 2 * targets &&
+        state.chains.some((line) => line.includes(VIP6))
         ? state
         : undefined;
-    }, 'targets 1-3 routed and the VIP chains built');
+    }, `${targets} targets routed and the VIP chains built`);
   }
 
   beforeAll(async () => {
@@ -155,6 +160,48 @@ skipUnlessRoot('the meridio lb process tests', ['iptables-nft', 'ping'])('meridi
     // Same targets, same Maglev table: the connections opened before the kill reach the same targets.
     const kept = [...(await client.ping('kept-4')), ...(await client.ping('kept-6'))];
     expect(kept.map((result) => result.target)).toEqual(opened.map((result) => result.target));
+  });
+
+  it('after kill -9, a restart forgets the pinned flows of a target that left meanwhile: they move instead of hanging', async () => {
+    const killed = processes.at(-1)!;
+    const opened = [
+      ...(await client.open('stale-4', VIP4, TCP_PORT, 30)),
+      ...(await client.open('stale-6', VIP6, TCP_PORT, 30)),
+    ];
+    expect(opened.filter((result) => result.error !== null)).toEqual([]);
+    expect(countMarks(topology.lb).get(5003)).toBeGreaterThan(0);
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    await services.nspClient.unregister(nspTarget(3));
+
+    const restarted = startLbProcess();
+    await serving(restarted, 2);
+    // Target 3 is gone, and so is every conntrack entry that would pin a flow to it.
+    expect(countMarks(topology.lb).get(5003)).toBeUndefined();
+
+    // Each connection ends where the table of targets 1 and 2 sends it: the same target (it answers),
+    // or another one, which resets it. None hangs on a mark whose route is gone.
+    const table = createFlowTable();
+    await table.publish(createMaglev().build([1, 2]));
+    const expected = opened.map((result, index) => {
+      const destination = index < 30 ? VIP4 : VIP6;
+      const source = index < 30 ? '10.0.0.2' : 'fd00:cc::2';
+      const flow = {
+        source,
+        destination,
+        protocol: 'tcp' as const,
+        sourcePort: result.port ?? 0,
+        destinationPort: TCP_PORT,
+      };
+      const target = `t${table.lookupFlow(flow).identifier}`;
+      return target === result.target ? { target, error: null } : { target: null, error: 'ECONNRESET' };
+    });
+    expect(expected.filter((result) => result.error === null).length).toBeGreaterThan(0);
+    const after = [...(await client.ping('stale-4')), ...(await client.ping('stale-6'))];
+    expect(after.map(({ target, error }) => ({ target, error }))).toEqual(expected);
+
+    await services.nspClient.register(nspTarget(3));
+    await serving(restarted, 3);
   });
 
   it('SIGTERM removes every rule, route, chain and blackhole it made and unregisters the endpoint', async () => {

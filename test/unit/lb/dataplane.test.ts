@@ -27,7 +27,7 @@ class RecordingPorts implements DataplanePorts {
       this.log.push('chains!');
       throw new Error('iptables-nft-restore failed');
     }
-    this.log.push(`chains vips=[${state.vips.join(',')}] active=[${state.active.join(',')}]`);
+    this.log.push(`chains vips=[${state.vips.join(',')}]`);
     this.chains = state;
   }
 
@@ -44,6 +44,10 @@ class RecordingPorts implements DataplanePorts {
   async setBlackholes(vips: readonly string[]): Promise<void> {
     this.log.push(`blackholes= [${vips.join(',')}]`);
     this.blackholes = new Set(vips);
+  }
+
+  async forgetFlows(identifiers: readonly number[]): Promise<void> {
+    this.log.push(`forget [${identifiers.join(',')}]`);
   }
 
   openQueue(): { stats(): NfQueueStats; close(): void } {
@@ -70,10 +74,10 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 describe('LbDataplane', () => {
-  it('opens the queue before it rebuilds the chains empty, so a restart flushes what a killed LB left', async () => {
+  it('opens the queue before it rebuilds the chains empty, then forgets every pinned flow a killed LB left', async () => {
     const ports = new RecordingPorts();
     const dataplane = await LbDataplane.open({ maglev, pinning: true, logger }, ports);
-    expect(ports.log).toEqual(['queue+', 'chains vips=[] active=[]']);
+    expect(ports.log).toEqual(['queue+', 'chains vips=[]', 'forget [1,2,3,4,5,6,7,8,9,10]']);
     // The first table is published empty: every flow is dropped until a target is active.
     expect(dataplane.table.generation).toBe(1);
     expect(new Set(dataplane.table.entries())).toEqual(new Set([0]));
@@ -87,35 +91,45 @@ describe('LbDataplane', () => {
     await dataplane.setVips(['2000::1/128']);
     expect(ports.log).toEqual([
       'blackholes+ [20.0.0.1/32]',
-      'chains vips=[20.0.0.1/32] active=[]',
+      'chains vips=[20.0.0.1/32]',
       'blackholes= [20.0.0.1/32]',
       'blackholes+ [2000::1/128]',
-      'chains vips=[2000::1/128] active=[]',
+      'chains vips=[2000::1/128]',
       'blackholes= [2000::1/128]',
     ]);
     expect(dataplane.appliedVips()).toEqual(['2000::1/128']);
   });
 
-  it('publishes the Maglev table of the active set, and with pinning lists the active marks in the chains', async () => {
+  it('publishes the Maglev table of the active set without touching the chains, and with pinning forgets the flows of the leavers after the table without them', async () => {
     const ports = new RecordingPorts();
     const dataplane = await LbDataplane.open({ maglev, pinning: true, logger }, ports);
     await dataplane.setVips(['20.0.0.1/32']);
+    ports.log.length = 0;
     await dataplane.setActive([3, 1]);
     expect(new Set(dataplane.table.entries())).toEqual(new Set([1, 3]));
-    expect(ports.chains).toEqual({ vips: ['20.0.0.1/32'], active: [1, 3] });
     expect(dataplane.activeIdentifiers()).toEqual([1, 3]);
+    expect(ports.log).toEqual([]);
+    let tableWhenForgetting: Set<number> | undefined;
+    const forget = ports.forgetFlows.bind(ports);
+    ports.forgetFlows = async (identifiers) => {
+      tableWhenForgetting = new Set(dataplane.table.entries());
+      await forget(identifiers);
+    };
     await dataplane.setActive([3]);
     expect(new Set(dataplane.table.entries())).toEqual(new Set([3]));
-    expect(ports.chains?.active).toEqual([3]);
+    expect(tableWhenForgetting).toEqual(new Set([3]));
+    expect(ports.log).toEqual(['forget [1]']);
   });
 
-  it('stateless: the chains do not change when targets come and go', async () => {
+  it('stateless: neither chains nor conntrack change when targets come and go', async () => {
     const ports = new RecordingPorts();
     const dataplane = await LbDataplane.open({ maglev, pinning: false, logger }, ports);
+    expect(ports.log).toEqual(['queue+', 'chains vips=[]']);
     ports.log.length = 0;
     await dataplane.setActive([2]);
+    await dataplane.setActive([]);
     expect(ports.log).toEqual([]);
-    expect(new Set(dataplane.table.entries())).toEqual(new Set([2]));
+    expect(new Set(dataplane.table.entries())).toEqual(new Set([0]));
   });
 
   it('close removes the chains, then stops the queue, then removes the blackholes', async () => {
@@ -169,7 +183,7 @@ describe('LbDataplane', () => {
       await until(() => ports.chains?.vips.length === 2, 'the VIP after the invalid file');
       // The invalid file changed nothing: the next rebuild already holds the valid file's VIPs.
       expect(ports.log.slice(before).filter((line) => line.startsWith('chains'))).toEqual([
-        'chains vips=[2000::1/128,30.0.0.1/32] active=[]',
+        'chains vips=[2000::1/128,30.0.0.1/32]',
       ]);
     } finally {
       stop.abort();
