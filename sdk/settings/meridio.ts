@@ -9,7 +9,9 @@ import { hostname } from 'node:os';
 
 import type { LevelWithSilent } from 'pino';
 
-import { parseCidr } from '../config/index.js';
+// The CIDR parser alone, not sdk/config's index (sources, YAML, watchers): settings are read before
+// anything else, often only to print help (see test/unit/startup).
+import { parseCidr } from '../config/cidr.js';
 import { DEFAULTS } from '../defaults.js';
 import { setting, type Setting } from './setting.js';
 

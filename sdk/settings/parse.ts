@@ -3,7 +3,9 @@
  * Meridio's images) and its flags (the same name in kebab case); a flag wins over the environment,
  * the environment over the default.
  */
-import { InvalidArgumentError } from '../core/index.js';
+// The error module alone, not sdk/core's index (the whole chain framework): settings are read
+// before anything else, often only to print help (see test/unit/startup).
+import { InvalidArgumentError } from '../core/errors.js';
 import type { Setting } from './setting.js';
 
 export type SettingsSpec = Readonly<Record<string, Setting<unknown>>>;

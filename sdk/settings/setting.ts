@@ -3,7 +3,9 @@
  * builders below cover the kinds of values Meridio's images take; `parse` throws a plain Error whose
  * message completes the sentence "expected …".
  */
-import { parseServiceAddress } from '../grpc/index.js';
+// The address parser's own module, not sdk/grpc's index: that loads grpc-js and every server and
+// client module, which `meridio --help` and the local CLI do not need (see test/unit/startup).
+import { parseServiceAddress } from '../grpc/address.js';
 import { LOG_LEVELS, isLogLevel } from '../log/index.js';
 import type { LevelWithSilent } from 'pino';
 
