@@ -7,7 +7,7 @@ import { loadKubeConfig, namespaceOf } from '../../sdk/config/index.js';
 import { messageOf } from '../../sdk/core/index.js';
 import { createLogger } from '../../sdk/log/index.js';
 import { loadSettings, waitForTermination } from '../../sdk/settings/index.js';
-import { type Operator, startOperator } from './operator.js';
+import type { Operator } from './operator.js';
 import { OPERATOR_SETTINGS, OPERATOR_SUMMARY } from './settings.js';
 
 export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -20,7 +20,11 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   const logger = createLogger('operator', settings.logLevel);
   let operator: Operator;
   try {
-    const kubeConfig = loadKubeConfig(settings.kubeconfig ? { kubeconfigPath: settings.kubeconfig } : {});
+    const kubeConfig = await loadKubeConfig(
+      settings.kubeconfig ? { kubeconfigPath: settings.kubeconfig } : {},
+    );
+    // The operator (client-node and all) is loaded only once the settings are read: not for --help.
+    const { startOperator } = await import('./operator.js');
     const namespace = settings.namespace || namespaceOf(kubeConfig);
     const identity = settings.identity || `${hostname()}_${randomBytes(4).toString('hex')}`;
     operator = await startOperator({

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 
 import { InvalidArgumentError } from '../core/errors.js';
 
@@ -16,13 +16,22 @@ export interface KubeConfigOptions {
 /**
  * The credentials to reach the API server: an explicit kubeconfig file, the pod's service account,
  * or (neither given) client-node's default order: $KUBECONFIG, ~/.kube/config, in-cluster.
+ *
+ * client-node takes a second to load, so it is imported here, when credentials are wanted, and not
+ * by every process that reads a configuration file or only prints its help. In-cluster credentials
+ * outside a pod throw at once, as before the import; a file that cannot be read rejects.
  */
-export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
+export function loadKubeConfig(options: KubeConfigOptions = {}): Promise<KubeConfig> {
   if (options.inCluster && !(process.env.KUBERNETES_SERVICE_HOST && process.env.KUBERNETES_SERVICE_PORT)) {
     throw new InvalidArgumentError(
       'cannot use in-cluster Kubernetes credentials: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not running in a pod?)',
     );
   }
+  return loadKubeConfigFrom(options);
+}
+
+async function loadKubeConfigFrom(options: KubeConfigOptions): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kubeConfig = new KubeConfig();
   try {
     if (options.kubeconfigPath !== undefined) kubeConfig.loadFromFile(options.kubeconfigPath);

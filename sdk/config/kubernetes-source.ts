@@ -1,4 +1,4 @@
-import { CoreV1Api, type KubeConfig, type V1ConfigMap, type V1Status, Watch } from '@kubernetes/client-node';
+import type { CoreV1Api, KubeConfig, V1ConfigMap, V1Status, Watch } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
 
 import { type Clock, sleep, systemClock } from '../core/clock.js';
@@ -11,8 +11,8 @@ import type { ConfigSource } from './source.js';
 import { ConfigTracker } from './tracker.js';
 
 export interface KubernetesConfigSourceOptions {
-  /** Credentials and API server (see `loadKubeConfig`). */
-  readonly kubeConfig: KubeConfig;
+  /** Credentials and API server, or their loading under way (see `loadKubeConfig`). */
+  readonly kubeConfig: KubeConfig | Promise<KubeConfig>;
   /** Default: the kubeconfig context's namespace (in a pod, its own). */
   readonly namespace?: string;
   /** Default `meridio-configuration`. */
@@ -36,6 +36,9 @@ export interface KubernetesConfigSourceOptions {
  * other failure (API server restarting, connection dropped) retries with backoff. Deleting the
  * ConfigMap keeps the last configuration, as Meridio did in 2021. RBAC: `list` and `watch` on
  * `configmaps` in the namespace.
+ *
+ * client-node is imported when the source starts, not when this module loads: it takes a second,
+ * which every process that never watches a ConfigMap would otherwise pay at each start.
  */
 export function kubernetesConfigSource(options: KubernetesConfigSourceOptions): ConfigSource {
   return new KubernetesConfigSource(options);
@@ -45,6 +48,13 @@ export function kubernetesConfigSource(options: KubernetesConfigSourceOptions): 
 const HEALTHY_WATCH_MS = 1000;
 const MISSING_KEY = Symbol('missing data key');
 
+/** What the source talks to the API server with, made once client-node and the credentials are in. */
+interface KubernetesApi {
+  readonly namespace: string;
+  readonly core: CoreV1Api;
+  readonly watch: Watch;
+}
+
 type WatchEnd =
   | { readonly end: 'stopped' }
   | { readonly end: 'closed' }
@@ -52,16 +62,18 @@ type WatchEnd =
   | { readonly end: 'failed'; readonly error: Error; readonly relist: boolean };
 
 class KubernetesConfigSource implements ConfigSource {
-  private readonly namespace: string;
+  /** Undefined until the credentials are loaded when it comes from their context. */
+  private namespace: string | undefined;
   private readonly name: string;
   private readonly key: string;
-  private readonly what: string;
-  private readonly logger: Logger;
+  private what: string;
+  private readonly baseLogger: Logger;
+  private logger: Logger;
   private readonly clock: Clock;
   private readonly tracker: ConfigTracker;
   private readonly backoff: Backoff;
-  private readonly core: CoreV1Api;
-  private readonly watch: Watch;
+  private readonly kubeConfig: KubeConfig | Promise<KubeConfig>;
+  private api: Promise<KubernetesApi> | undefined;
   private readonly watchTimeoutSeconds: number;
   private readonly watchGraceMs: number;
   private readonly stop = new AbortController();
@@ -70,18 +82,18 @@ class KubernetesConfigSource implements ConfigSource {
   private closed: Promise<void> | undefined;
 
   constructor(options: KubernetesConfigSourceOptions) {
-    this.namespace = options.namespace ?? namespaceOf(options.kubeConfig);
+    const { kubeConfig } = options;
+    this.kubeConfig = kubeConfig;
     this.name = options.name ?? DEFAULTS.configMapName;
     this.key = options.key ?? DEFAULTS.configMapKey;
-    this.what = `ConfigMap ${this.namespace}/${this.name}`;
-    this.logger = (options.logger ?? pino({ level: 'silent' })).child({
-      configMap: `${this.namespace}/${this.name}`,
-    });
+    this.baseLogger = options.logger ?? pino({ level: 'silent' });
+    this.namespace =
+      options.namespace ?? (kubeConfig instanceof Promise ? undefined : namespaceOf(kubeConfig));
+    this.what = this.describe();
+    this.logger = this.childLogger();
     this.clock = options.clock ?? systemClock;
     this.tracker = new ConfigTracker(this.logger, this.what);
     this.backoff = new Backoff(options.backoff);
-    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
-    this.watch = new Watch(options.kubeConfig);
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
     this.watchGraceMs = options.watchGraceMs ?? 30_000;
     this.running = this.run();
@@ -108,19 +120,55 @@ class KubernetesConfigSource implements ConfigSource {
     return this.closed;
   }
 
+  private describe(): string {
+    return this.namespace === undefined
+      ? `ConfigMap ${this.name} (namespace from the kubeconfig)`
+      : `ConfigMap ${this.namespace}/${this.name}`;
+  }
+
+  private childLogger(): Logger {
+    return this.baseLogger.child({ configMap: `${this.namespace ?? '?'}/${this.name}` });
+  }
+
+  /**
+   * The API clients, made on first use. When the credentials fail to load, every attempt of the run
+   * loop fails the same way, reported (and spaced) as any other failure to read the ConfigMap.
+   */
+  private connect(): Promise<KubernetesApi> {
+    this.api ??= (async () => {
+      const [{ CoreV1Api, Watch }, kubeConfig] = await Promise.all([
+        import('@kubernetes/client-node'),
+        this.kubeConfig,
+      ]);
+      if (this.namespace === undefined) {
+        this.namespace = namespaceOf(kubeConfig);
+        this.what = this.describe();
+        this.logger = this.childLogger();
+        this.tracker.identify(this.logger, this.what);
+      }
+      return {
+        namespace: this.namespace,
+        core: kubeConfig.makeApiClient(CoreV1Api),
+        watch: new Watch(kubeConfig),
+      };
+    })();
+    return this.api;
+  }
+
   private async run(): Promise<void> {
     const signal = this.stop.signal;
     let needsList = true;
     while (!signal.aborted) {
       let delay = 0;
       try {
+        const api = await untilAborted(this.connect(), signal);
         if (needsList) {
-          await this.list(signal);
+          await this.list(api, signal);
           needsList = false;
         }
         const started = this.clock.now();
         let events = 0;
-        const outcome = await this.watchOnce(signal, () => events++);
+        const outcome = await this.watchOnce(api, signal, () => events++);
         if (outcome.end === 'stopped') return;
         if (events > 0 || this.clock.now() - started >= HEALTHY_WATCH_MS) this.backoff.reset();
         else delay = this.backoff.failure();
@@ -148,9 +196,9 @@ class KubernetesConfigSource implements ConfigSource {
     }
   }
 
-  private async list(signal: AbortSignal): Promise<void> {
-    const request = this.core.listNamespacedConfigMap({
-      namespace: this.namespace,
+  private async list(api: KubernetesApi, signal: AbortSignal): Promise<void> {
+    const request = api.core.listNamespacedConfigMap({
+      namespace: api.namespace,
       fieldSelector: `metadata.name=${this.name}`,
     });
     const list = await untilAborted(request, signal).catch((error: unknown) => {
@@ -164,7 +212,7 @@ class KubernetesConfigSource implements ConfigSource {
   }
 
   /** One watch, from `this.resourceVersion`, until it ends; events are applied as they arrive. */
-  private watchOnce(signal: AbortSignal, onEvent: () => void): Promise<WatchEnd> {
+  private watchOnce(api: KubernetesApi, signal: AbortSignal, onEvent: () => void): Promise<WatchEnd> {
     return new Promise<WatchEnd>((resolve) => {
       if (signal.aborted) {
         resolve({ end: 'stopped' });
@@ -231,9 +279,9 @@ class KubernetesConfigSource implements ConfigSource {
       };
       if (this.resourceVersion) query.resourceVersion = this.resourceVersion;
       this.logger.debug({ resourceVersion: this.resourceVersion }, `watching ${this.what}`);
-      this.watch
+      api.watch
         .watch(
-          `/api/v1/namespaces/${encodeURIComponent(this.namespace)}/configmaps`,
+          `/api/v1/namespaces/${encodeURIComponent(api.namespace)}/configmaps`,
           query,
           handleEvent,
           handleDone,

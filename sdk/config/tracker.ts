@@ -22,10 +22,19 @@ export class ConfigTracker implements Omit<ConfigSource, 'close'> {
   private presence: 'unknown' | 'present' | 'missing' = 'unknown';
 
   constructor(
-    private readonly logger: Logger,
+    private logger: Logger,
     /** Names the input in log lines, e.g. `ConfigMap default/meridio-configuration`. */
-    private readonly what: string,
+    private what: string,
   ) {}
+
+  /**
+   * Names the input anew once the source knows it fully (a ConfigMap's namespace from credentials
+   * that were still loading when the source was made), for every line logged from now on.
+   */
+  identify(logger: Logger, what: string): void {
+    this.logger = logger;
+    this.what = what;
+  }
 
   current(): MeridioConfig | undefined {
     return this.broadcast.current();

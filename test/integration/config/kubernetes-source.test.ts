@@ -337,7 +337,7 @@ describe('kubernetesConfigSource against the loopback API server, through client
       process.env.KUBECONFIG = path;
       const fromDefault = open({ kubeConfig: loadKubeConfig(), namespace: undefined });
       expect((await fromDefault.nextUpdate()).vips).toEqual(['20.0.0.1/32']);
-      expect(() => loadKubeConfig({ kubeconfigPath: join(directory, 'missing') })).toThrow(
+      await expect(loadKubeConfig({ kubeconfigPath: join(directory, 'missing') })).rejects.toThrow(
         /^cannot load Kubernetes credentials from .*missing: /,
       );
     } finally {
@@ -345,6 +345,30 @@ describe('kubernetesConfigSource against the loopback API server, through client
       else process.env.KUBECONFIG = saved;
       await rm(directory, { recursive: true, force: true });
     }
+  });
+
+  test('credentials still loading: the namespace of their context names the ConfigMap in every line', async () => {
+    await create(conf('vips: [20.0.0.1/32]'));
+    const { logger, lines } = capturingLogger();
+    const reader = open({
+      kubeConfig: Promise.resolve(server.kubeConfig(NAMESPACE)),
+      namespace: undefined,
+      logger,
+    });
+    expect((await reader.nextUpdate()).vips).toEqual(['20.0.0.1/32']);
+    const accepted = lines.find((line) => line.msg.includes('accepted'));
+    expect(accepted).toMatchObject({ configMap: `${NAMESPACE}/${NAME}` });
+    expect(accepted?.msg).toContain(`ConfigMap ${NAMESPACE}/${NAME}`);
+  });
+
+  test('credentials that fail to load make the source unavailable, with the reason', async () => {
+    const missing = join(tmpdir(), `meridio-missing-${process.pid}`, 'kubeconfig');
+    const reader = open({ kubeConfig: loadKubeConfig({ kubeconfigPath: missing }), namespace: undefined });
+    const notice = await reader.nextNotice('unavailable');
+    expect(notice.message).toContain(`cannot load Kubernetes credentials from ${missing}`);
+    // Reported, and spaced, as any failure to read: the first retry is at once, the next after a delay.
+    expect((await reader.nextNotice('unavailable')).retryInMs).toBeGreaterThan(0);
+    expect(reader.source.current()).toBeUndefined();
   });
 
   test('close ends every iteration and the watch', async () => {
