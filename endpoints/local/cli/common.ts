@@ -1,8 +1,5 @@
-/** What every `meridio local` command shares: the state directory, the supervisor, output. */
-import { existsSync, readFileSync } from 'node:fs';
-
+/** What every `meridio local` command shares: the state directory, the control socket, output. */
 import { setting, type Setting } from '../../../sdk/settings/index.js';
-import { isInstanceProcess } from '../cleanup.js';
 import { controlRequest } from '../control.js';
 import { LocalNotUpError } from '../errors.js';
 import { defaultStateDir, StatePaths } from '../state-paths.js';
@@ -24,13 +21,6 @@ export function stateDirSetting(env: Readonly<Record<string, string | undefined>
     description: "the instance's state directory: sockets, databases, configuration file, logs",
     default: defaultStateDir(env),
   });
-}
-
-/** The supervisor's pid when it is alive, else undefined. */
-export function supervisorPid(paths: StatePaths): number | undefined {
-  if (!existsSync(paths.pidFile)) return undefined;
-  const pid = Number(readFileSync(paths.pidFile, 'utf8').trim());
-  return Number.isSafeInteger(pid) && pid > 0 && isInstanceProcess(pid, paths.dir) ? pid : undefined;
 }
 
 export function notUp(paths: StatePaths): LocalNotUpError {

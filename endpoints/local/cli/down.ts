@@ -6,7 +6,8 @@ import { controlRequest } from '../control.js';
 import { readRecordedNamespaces } from '../resources.js';
 import type { StatePaths } from '../state-paths.js';
 import { pause } from '../wait.js';
-import { supervisorPid, type Io } from './common.js';
+import type { Io } from './common.js';
+import { supervisorPid } from './supervisor-pid.js';
 
 const SUPERVISOR_DOWN_TIMEOUT_MS = 60_000;
 

@@ -9,7 +9,8 @@ import { isInstanceProcess } from '../cleanup.js';
 import type { StatePaths } from '../state-paths.js';
 import type { LocalStatus } from '../status.js';
 import { pause } from '../wait.js';
-import { fetchStatus, supervisorPid, type Output } from './common.js';
+import { fetchStatus, type Output } from './common.js';
+import { supervisorPid } from './supervisor-pid.js';
 
 function count<T>(items: readonly T[], healthy: (item: T) => boolean): string {
   return `${items.filter(healthy).length}/${items.length}`;

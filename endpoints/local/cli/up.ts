@@ -24,7 +24,8 @@ import { INSTANCE_ENV } from '../resources.js';
 import { STATE_ENTRIES, StatePaths } from '../state-paths.js';
 import { writeTopologyFile } from '../topology-file.js';
 import { checkVips } from '../vips.js';
-import { stateDirSetting, supervisorPid, type Io } from './common.js';
+import { stateDirSetting, type Io } from './common.js';
+import { supervisorPid } from './supervisor-pid.js';
 import { waitReady } from './progress.js';
 
 export function upSettings(env: Readonly<Record<string, string | undefined>>) {
