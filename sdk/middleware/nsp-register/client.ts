@@ -8,7 +8,6 @@ import {
   eventFactoryOf,
   messageOf,
   type NetworkServiceClient,
-  type TimerHandle,
 } from '../../core/index.js';
 import { type Announcement, loadAnnouncement, storeAnnouncement, takeAnnouncement } from './metadata.js';
 import { READY_KEY } from './readiness.js';
@@ -25,64 +24,70 @@ function stopAnnouncing(announcement: Announcement): void {
   pending.cancel.abort();
 }
 
-/** Requests the connection again (through begin, as refresh does) until a ready request succeeds. */
-function announceSoon(
+/**
+ * Requests the connection again through begin (as refresh does) — at once, then with backoff — until
+ * an answer says the target is registered; one loop per connection.
+ */
+function announce(
   ctx: Context,
   events: EventFactory,
   announcement: Announcement,
   connectionId: string,
 ): void {
+  if (announcement.pending !== undefined) return;
   const clock: Clock = ctx.clock;
   const cancel = new AbortController();
-  const pending: { clock: Clock; cancel: AbortController; handle: TimerHandle } = {
-    clock,
-    cancel,
-    handle: { id: 0 },
-  };
+  const pending = { clock, cancel, handle: { id: 0 } };
   let delay = FIRST_RETRY_MS;
-  const fire = (): void => {
-    // A successful ready request goes through this element, which marks the target announced.
-    events.request({ cancel: cancel.signal }).catch((error: unknown) => {
-      if (cancel.signal.aborted) return;
-      ctx.logger.warn(
-        { connectionId, error: messageOf(error), retryMs: delay },
-        'telling the proxy the target is ready failed; trying again',
-      );
-      pending.handle = clock.setTimeout(fire, delay);
-      delay = Math.min(delay * 2, MAX_RETRY_MS);
-    });
+  const again = (why: string, error?: unknown): void => {
+    ctx.logger[error === undefined ? 'info' : 'warn'](
+      { connectionId, retryMs: delay, ...(error === undefined ? {} : { error: messageOf(error) }) },
+      why,
+    );
+    pending.handle = clock.setTimeout(fire, delay);
+    delay = Math.min(delay * 2, MAX_RETRY_MS);
   };
+  function fire(): void {
+    // The request goes through this element, which marks the announcement done when the answer says so.
+    events.request({ cancel: cancel.signal }).then(
+      () => {
+        if (!cancel.signal.aborted && !announcement.announced) {
+          again('the proxy has not registered the target yet; telling it again that it is ready');
+        }
+      },
+      (error: unknown) => {
+        if (!cancel.signal.aborted)
+          again('telling the proxy the target is ready failed; trying again', error);
+      },
+    );
+  }
   pending.handle = clock.setTimeout(fire, 0);
   announcement.pending = pending;
 }
 
 /**
- * The target's half of nspRegister: makes the proxy register the target only once it can take
- * traffic. The first Request of a connection says `ready: "false"`; when it has returned — the
- * elements after this one have done their work: VIPs on `lo`, source routes through the new link — a
- * refresh is started at once through begin's event factory, saying `ready: "true"`, on which the proxy
- * registers the target (retried with backoff until it succeeds). Every later Request (refreshes,
- * heals, identifier changes) says `"true"`. Put it before the elements that make the target ready.
- * Close stops the announcement; a reselect (a Close first) starts over.
+ * The target's half of nspRegister: has the proxy register the target only once it can take traffic.
+ * The first Request of a connection says `ready: "false"`, every later one `"true"`: by then the
+ * elements after this one have done their work on an answer (VIPs on `lo`, the source route through
+ * the link). When an answer says the target is not registered (`"false"`: a first Request, or a heal
+ * onto a restarted proxy), a refresh saying `"true"` is started at once through begin's event factory,
+ * and again with backoff until an answer says `"true"`; an answer without the key (a proxy that does
+ * not know it registers at once) counts as registered. Put it before the elements that make the target
+ * ready. Close stops it; a reselect (a Close first) starts over.
  */
 export function nspRegisterClient(): NetworkServiceClient {
   return defineClient('nspRegister', {
     request: async (ctx, request, next) => {
       const metadata = clientMetadata(ctx);
-      const announcement = loadAnnouncement(metadata);
-      // After a first Request came back, the target has what it needs for traffic.
-      const ready = announcement !== undefined;
-      contextOf(request.connection!).extra_context[READY_KEY] = String(ready);
+      const known = loadAnnouncement(metadata);
+      contextOf(request.connection!).extra_context[READY_KEY] = String(known !== undefined);
       const events = eventFactoryOf(ctx);
       const connection = await next.request(ctx, request);
-      if (announcement === undefined) {
-        const started: Announcement = { announced: false, pending: undefined };
-        storeAnnouncement(metadata, started);
-        announceSoon(ctx, events, started, connection.id);
-      } else if (!announcement.announced) {
-        announcement.announced = true;
-        stopAnnouncing(announcement);
-      }
+      const announcement = known ?? { announced: false, pending: undefined };
+      storeAnnouncement(metadata, announcement);
+      announcement.announced = connection.context?.extra_context[READY_KEY] !== 'false';
+      if (announcement.announced) stopAnnouncing(announcement);
+      else announce(ctx, events, announcement, connection.id);
       return connection;
     },
     close: async (ctx, connection, next) => {

@@ -1,10 +1,11 @@
 import { type Connection, InvalidArgumentError } from '../../core/index.js';
 
 /**
- * The extra-context key by which a target tells the proxy whether it can take traffic yet: `"false"`
- * on its first Request (its VIPs and source routes are not in place before its link exists), `"true"`
- * on the refresh it sends once they are. A request without the key is taken as ready, so clients that
- * do not know it are registered at once, as before.
+ * The extra-context key by which a target and its proxy agree on when the target is registered at the
+ * NSP. In a request, the target says whether it can take traffic: `"false"` on its first Request (its
+ * VIPs and source route need the link, which is made after the proxy answers), `"true"` once they are
+ * in. In the answer, the proxy says whether the target is registered now; `"false"` asks the target
+ * for a refresh saying `"true"`. A request without the key is registered at once, as before the key.
  */
 export const READY_KEY = 'ready';
 

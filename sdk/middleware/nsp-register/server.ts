@@ -1,6 +1,7 @@
 import {
   type Connection,
   type Context,
+  contextOf,
   joinErrors,
   messageOf,
   type NetworkServiceServer,
@@ -10,7 +11,7 @@ import {
 import { DEFAULTS } from '../../defaults.js';
 import { describeTarget, type NspTarget, type TargetRegistrar } from '../../services/nsp/index.js';
 import { loadRegistration, storeRegistration, takeRegisteredTarget } from './metadata.js';
-import { readinessOf } from './readiness.js';
+import { READY_KEY, type Readiness, readinessOf } from './readiness.js';
 import { identifierOf, sameTarget, targetOf } from './target-of.js';
 
 export interface NspRegisterOptions {
@@ -37,18 +38,43 @@ async function closeDownstream(
   throw cause;
 }
 
+/** Whether `previous` is what registering the connection now would register (false if it cannot say). */
+function stillRegistered(
+  previous: NspTarget | undefined,
+  connection: Connection,
+  identifier: string,
+): boolean {
+  if (previous === undefined) return false;
+  try {
+    return sameTarget(previous, targetOf(connection, identifier));
+  } catch {
+    return false;
+  }
+}
+
+/** Tells a target that sent the readiness key whether it is registered now (see READY_KEY). */
+function answer(connection: Connection, readiness: Readiness, registered: boolean): Connection {
+  if (readiness !== 'unsaid') contextOf(connection).extra_context[READY_KEY] = String(registered);
+  return connection;
+}
+
 /**
  * On the proxy's endpoint side: registers the connecting target at the NSP — the addresses the proxy
- * gave it and the `identifier` from the connection's extra context — once the target says it can take
- * traffic, and keeps it registered. The target says so with `ready` in the extra context (see
- * `READY_KEY`): a request with `"false"` registers nothing (a target registered before stays so: the
- * key holds back a first registration, it does not withdraw one); the first request with `"true"` — or
- * any request without the key, for clients that do not send it — registers. A new connection the NSP
- * refuses (ALREADY_EXISTS: another target holds the identifier) fails with the NSP's error after its
- * downstream is closed, so the target picks another identifier; a refresh the NSP refuses keeps the
- * connection (and what was registered) and returns the error, so the target can send another
- * identifier on the same link. A refresh that changes the addresses or the identifier registers the new
- * target. Close unregisters the target if it was registered.
+ * gave it and the `identifier` from the connection's extra context — once the target can take
+ * traffic, and keeps it registered.
+ *
+ * Readiness (`ready` in the extra context, see READY_KEY): a request without the key registers at
+ * once, so clients that do not send it work as before. With the key, the target is registered on a
+ * request that says `"true"` for a connection this proxy already serves: on a connection new to it the
+ * link is made only after this answer (a first request, or a target healing onto a restarted proxy), so
+ * the target's route through it cannot be in yet. `"false"` never withdraws a registration. The
+ * answer's `ready` says whether the target is registered now; `"false"` asks it for a ready refresh.
+ *
+ * A new connection the NSP refuses (ALREADY_EXISTS: another target holds the identifier) fails with
+ * the NSP's error after its downstream is closed, so the target picks another identifier; a refresh
+ * the NSP refuses keeps the connection and what was registered, and returns the error, so the target
+ * can send another identifier on the same link. A refresh that changes the addresses or the
+ * identifier registers the new target. Close unregisters the target if it was registered.
  */
 export function nspRegisterServer(options: NspRegisterOptions): NetworkServiceServer {
   const { registrar } = options;
@@ -63,21 +89,22 @@ export function nspRegisterServer(options: NspRegisterOptions): NetworkServiceSe
       const isNew = loadRegistration(metadata) === undefined;
       const previous = loadRegistration(metadata)?.target;
       const connection = await next.request(ctx, request);
-      if (readiness === 'not-ready') {
+      if (readiness === 'not-ready' || (readiness === 'ready' && isNew)) {
         storeRegistration(metadata, previous);
         if (previous === undefined) {
           ctx.logger.debug(
-            { connectionId: connection.id },
-            'the target is not ready yet; registering it later',
+            { connectionId: connection.id, readiness },
+            'registering the target once it is ready',
           );
         }
-        return connection;
+        return answer(connection, readiness, stillRegistered(previous, connection, identifier));
       }
       let target: NspTarget;
       try {
         target = targetOf(connection, identifier);
         // Unchanged: the registrar keeps it registered on its own.
-        if (previous !== undefined && sameTarget(previous, target)) return connection;
+        if (previous !== undefined && sameTarget(previous, target))
+          return answer(connection, readiness, true);
         // Addresses changed: the old ones must go first, or the NSP would see them held by "another" target.
         if (previous !== undefined && previous.ips.join() !== target.ips.join()) {
           await registrar.unregister(previous, { signal: ctx.signal });
@@ -92,7 +119,7 @@ export function nspRegisterServer(options: NspRegisterOptions): NetworkServiceSe
       }
       storeRegistration(metadata, target);
       ctx.logger.info({ connectionId: connection.id, target: describeTarget(target) }, 'target registered');
-      return connection;
+      return answer(connection, readiness, true);
     },
     close: async (ctx, connection, next) => {
       const target = takeRegisteredTarget(serverMetadata(ctx));

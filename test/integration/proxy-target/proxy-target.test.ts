@@ -50,8 +50,8 @@ skipUnlessRoot('proxy and targets in network namespaces', ['ping'])(
     let proxyNs: string;
     let proxy: RunningProxy;
     let targets: RunningTarget[];
-    /** Each target's namespace as it was when the NSP first registered it, by its addresses. */
-    const atRegistration = new Map<string, TargetView>();
+    /** Each target's namespace as it was whenever the NSP began to list it, by its addresses. */
+    const atRegistration = new Map<string, TargetView[]>();
     const targetNames = ['target-a', 'target-b'];
 
     beforeAll(async () => {
@@ -62,8 +62,8 @@ skipUnlessRoot('proxy and targets in network namespaces', ['ping'])(
       const register = registry.register.bind(registry);
       registry.register = (input) => {
         const ips = input.ips ?? [];
-        const key = ips.join();
-        if (!atRegistration.has(key)) {
+        const listed = registry.targets().some((target) => target.ips.join() === ips.join());
+        if (!listed) {
           const owner = targetNames
             .map((name) => sandbox.name(name))
             .find((netns) => {
@@ -75,10 +75,9 @@ skipUnlessRoot('proxy and targets in network namespaces', ['ping'])(
                 return false;
               }
             });
-          atRegistration.set(
-            key,
-            owner === undefined ? { lo: [], routes: 'no target has the addresses' } : viewNow(owner),
-          );
+          const view =
+            owner === undefined ? { lo: [], routes: 'no target has the addresses' } : viewNow(owner);
+          atRegistration.set(ips.join(), [...(atRegistration.get(ips.join()) ?? []), view]);
         }
         return register(input);
       };
@@ -127,16 +126,22 @@ skipUnlessRoot('proxy and targets in network namespaces', ['ping'])(
       expect(links.filter((l) => l.master === 'bridge0')).toHaveLength(3);
     });
 
-    it('registers a target only once its VIPs are on its lo and its VIP source route is in', () => {
+    /** The `nth` time (from 1) the NSP began to list each target, its VIPs were on lo and its route was in. */
+    function expectRegisteredOnlyWhenReady(nth: number, vips: readonly string[]): void {
       const bridge4 = family(proxy.bridgeAddresses, 4);
       const bridge6 = family(proxy.bridgeAddresses, 6);
       for (const target of targets) {
-        const view = atRegistration.get([...target.status().ips].join());
-        expect(view).toBeDefined();
-        expect(view!.lo).toEqual(expect.arrayContaining(['20.0.0.1/32', '2000::1/128']));
-        expect(view!.routes).toMatch(new RegExp(`default via ${bridge4} dev nsm`));
-        expect(view!.routes).toMatch(new RegExp(`default via ${bridge6} dev nsm`));
+        const views = atRegistration.get([...target.status().ips].join()) ?? [];
+        expect(views).toHaveLength(nth);
+        const view = views[nth - 1]!;
+        expect(view.lo).toEqual(expect.arrayContaining([...vips]));
+        expect(view.routes).toMatch(new RegExp(`default via ${bridge4} dev nsm`));
+        expect(view.routes).toMatch(new RegExp(`default via ${bridge6} dev nsm`));
       }
+    }
+
+    it('registers a target only once its VIPs are on its lo and its VIP source route is in', () => {
+      expectRegisteredOnlyWhenReady(1, ['20.0.0.1/32', '2000::1/128']);
     });
 
     it("lets the LB reach every target through the bridge, and sends a target's VIP reply back through the proxy to the LB", async () => {
@@ -239,6 +244,7 @@ skipUnlessRoot('proxy and targets in network namespaces', ['ping'])(
         async () => (await bed.nspClient.getTargets()).length === 2,
         'the healed targets are registered again',
       );
+      expectRegisteredOnlyWhenReady(2, ['30.0.0.1/32']);
       await eventually(
         () => proxy.loadBalancers().length === 1,
         'the restarted proxy is connected to the LB',

@@ -4,6 +4,7 @@ import {
   codeOf,
   type Connection,
   defineClient,
+  defineServer,
   ipContextOf,
   msToTimestamp,
   newPathSegment,
@@ -88,9 +89,21 @@ describe('nspRegister: the proxy registers a target once it says it is ready', (
       },
       unregister: (target: NspTarget) => registrar.unregister(target),
     };
+    // Makes the next answers say "not registered", as a restarted proxy's would.
+    const forget = { answers: 0 };
     const sandbox = newSandbox({
       endpoint: {
         additional: [
+          defineServer('restartedProxy', {
+            request: async (ctx, request, next) => {
+              const connection = await next.request(ctx, request);
+              if (forget.answers > 0) {
+                forget.answers--;
+                connection.context!.extra_context[READY_KEY] = 'false';
+              }
+              return connection;
+            },
+          }),
           checkRequestServer((request) => {
             seen.push(request.connection!.context?.extra_context[READY_KEY]);
           }),
@@ -109,13 +122,14 @@ describe('nspRegister: the proxy registers a target once it says it is ready', (
     });
     const request = (extra: Record<string, string>): Promise<Connection> =>
       sandbox.request({ connection: { network_service: 'proxy', context: { extra_context: extra } } });
-    return { sandbox, registrar, counter, events, seen, request };
+    return { sandbox, registrar, counter, events, seen, forget, request };
   }
 
   it('registers nothing on a request that says the target is not ready', async () => {
     const { sandbox, registrar, request } = proxySandbox({ targetHalf: false });
-    await request({ identifier: '3', [READY_KEY]: 'false' });
+    const connection = await request({ identifier: '3', [READY_KEY]: 'false' });
     expect(registrar.calls).toEqual([]);
+    expect(connection.context!.extra_context[READY_KEY]).toBe('false');
     sandbox.stop();
   });
 
@@ -126,10 +140,13 @@ describe('nspRegister: the proxy registers a target once it says it is ready', (
     ready.context!.extra_context[READY_KEY] = 'true';
     const refreshed = await sandbox.request({ connection: ready });
     expect(registrar.calls).toEqual(['register 3']);
+    expect(refreshed.context!.extra_context[READY_KEY]).toBe('true');
     await sandbox.request({ connection: refreshed });
     const notReadyAgain = structuredClone(refreshed);
     notReadyAgain.context!.extra_context[READY_KEY] = 'false';
-    await sandbox.request({ connection: notReadyAgain });
+    // "false" does not withdraw a registration; the answer says it holds.
+    const answer = await sandbox.request({ connection: notReadyAgain });
+    expect(answer.context!.extra_context[READY_KEY]).toBe('true');
     expect(registrar.calls).toEqual(['register 3']);
     await sandbox.close(refreshed);
     expect(registrar.calls).toEqual(['register 3', 'unregister 3']);
@@ -140,9 +157,23 @@ describe('nspRegister: the proxy registers a target once it says it is ready', (
     const { sandbox, registrar, events, request } = proxySandbox({ targetHalf: false });
     const connection = await request({ identifier: '4' });
     expect(registrar.calls).toEqual(['register 4']);
+    expect(connection.context!.extra_context[READY_KEY]).toBeUndefined();
     expect(events).toEqual(['registered', 'target ready']);
     await sandbox.close(connection);
     expect(registrar.calls).toEqual(['register 4', 'unregister 4']);
+    sandbox.stop();
+  });
+
+  it('registers nothing on a connection new to it even when it says ready, and asks for a ready refresh', async () => {
+    // A target healing onto a restarted proxy: its link is made again after this answer.
+    const { sandbox, registrar, request } = proxySandbox({ targetHalf: false });
+    const connection = await request({ identifier: '13', [READY_KEY]: 'true' });
+    expect(registrar.calls).toEqual([]);
+    expect(connection.context!.extra_context[READY_KEY]).toBe('false');
+    const ready = structuredClone(connection);
+    ready.context!.extra_context[READY_KEY] = 'true';
+    expect((await sandbox.request({ connection: ready })).context!.extra_context[READY_KEY]).toBe('true');
+    expect(registrar.calls).toEqual(['register 13']);
     sandbox.stop();
   });
 
@@ -232,6 +263,24 @@ describe('nspRegister: the proxy registers a target once it says it is ready', (
     expect(registrar.calls).toEqual(['register 2']);
     expect(counter.closes).toBe(0);
     expect(counter.uniqueRequests).toBe(1);
+    sandbox.stop();
+  });
+
+  it("with the target's half: an answer that says not registered (a restarted proxy) starts a ready refresh", async () => {
+    const { sandbox, registrar, seen, forget, request } = proxySandbox({ targetHalf: true });
+    const connection = await request({ identifier: '14' });
+    await sandbox.clock.advance(0);
+    expect(registrar.calls).toEqual(['register 14']);
+    forget.answers = 2;
+    await sandbox.request({ connection });
+    expect(seen).toEqual(['false', 'true', 'true']);
+    await sandbox.clock.advance(0);
+    expect(seen).toEqual(['false', 'true', 'true', 'true']);
+    // Still "not registered": again after a backoff, then no more once an answer says registered.
+    await sandbox.clock.advance(200);
+    expect(seen).toEqual(['false', 'true', 'true', 'true', 'true']);
+    await sandbox.clock.advance(10_000);
+    expect(seen).toHaveLength(5);
     sandbox.stop();
   });
 });
