@@ -86,7 +86,7 @@ function addressAttrs(prefix: IpPrefix): rt.AddressAttrs {
   return { local: prefix.address.bytes, address: prefix.address.bytes };
 }
 
-function toAddressInfo(message: rt.AddressMessage): AddressInfo {
+export function toAddressInfo(message: rt.AddressMessage): AddressInfo {
   const { data, attrs } = message;
   const bytes = attrs.local ?? attrs.address ?? Buffer.alloc(data.family === 10 ? 16 : 4);
   const flags = { ...data.flags, ...attrs.flags };

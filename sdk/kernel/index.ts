@@ -46,6 +46,8 @@ export { Rules, type RuleAction, type RuleInfo, type RuleSpec } from './rules.js
 export { Neighbours, type NeighbourInfo } from './neighbours.js';
 export { Sysctl } from './sysctl.js';
 export type { LinkEvent, LinkEventType, WatchLinksOptions } from './link-events.js';
+export type { AddressEvent, WatchAddressesOptions } from './address-events.js';
+export type { KeyedChangeType } from './keyed-events.js';
 export {
   formatIp,
   formatPrefix,

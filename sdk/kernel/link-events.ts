@@ -1,16 +1,12 @@
 /**
  * Link events of one namespace (RTNLGRP_LINK): `added`, `removed` and `changed` (name, up/down,
- * carrier, MTU, MAC or master changed), as an async iterable that ends when the signal aborts or the
- * consumer stops. Each subscription has its own socket in the namespace, closed when it ends. If the
- * kernel drops events (ENOBUFS), the links are listed again and the differences are reported, so a
- * subscriber never misses a link that appeared or went.
+ * carrier, MTU, MAC or master changed). See keyed-events.ts for the subscription's guarantees.
  */
-import { rt, type RtNetlinkSocket } from 'netlink';
-import { kernelError } from './errors.js';
+import { rt } from 'netlink';
+import { type KeyedChangeType, type NamespaceRef, watchKeyed, type WatchOptions } from './keyed-events.js';
 import { toLinkInfo, type LinkInfo } from './links.js';
-import { openNetnsSocket } from './netns-socket.js';
 
-export type LinkEventType = 'added' | 'removed' | 'changed';
+export type LinkEventType = KeyedChangeType;
 
 export interface LinkEvent {
   readonly type: LinkEventType;
@@ -21,106 +17,36 @@ export interface LinkEvent {
   readonly link: LinkInfo;
 }
 
-export interface WatchLinksOptions {
-  /** Stops the subscription (the iterator then ends without error). */
-  signal?: AbortSignal;
-  /** First report every link that exists when the subscription starts as `added` (default false). */
-  existing?: boolean;
-}
+export type WatchLinksOptions = WatchOptions;
 
-export interface LinkEventSource {
-  readonly path: string;
-  readonly label: string;
+export interface LinkEventSource extends NamespaceRef {
   readonly links: { list(): Promise<LinkInfo[]> };
 }
 
 const RTM_NEWLINK = 16;
 const RTM_DELLINK = 17;
-const EVENT_BUFFER_BYTES = 1 << 20;
-
-type Pending =
-  | { kind: 'link'; removed: boolean; link: LinkInfo }
-  | { kind: 'resync' }
-  | { kind: 'failed'; error: Error }
-  | { kind: 'stop' };
 
 export async function* watchLinks(
   source: LinkEventSource,
   options: WatchLinksOptions = {},
 ): AsyncGenerator<LinkEvent> {
-  const { signal } = options;
-  if (signal?.aborted) return;
-  const queue: Pending[] = [];
-  let wake: (() => void) | undefined;
-  const push = (item: Pending): void => {
-    queue.push(item);
-    wake?.();
-    wake = undefined;
-  };
-  const socket: RtNetlinkSocket = openNetnsSocket(source.path, source.label, {
-    ref: true,
-    recvBufferSize: EVENT_BUFFER_BYTES,
-    onError: (error) =>
-      push(
-        error.code === 'ENOBUFS'
-          ? { kind: 'resync' }
-          : { kind: 'failed', error: kernelError(error, 'receive link events', source.label) },
-      ),
-  });
-  socket.socket.on('message', (messages) => {
-    for (const message of messages) {
-      if (message.type !== RTM_NEWLINK && message.type !== RTM_DELLINK) continue;
-      push({
-        kind: 'link',
-        removed: message.type === RTM_DELLINK,
-        link: toLinkInfo(rt.parseLinkMessage(message.data)),
-      });
-    }
-  });
-  const onAbort = (): void => push({ kind: 'stop' });
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    socket.addMembership('LINK');
-    let known = await snapshot(source);
-    if (options.existing) for (const link of known.values()) yield event('added', link);
-    for (;;) {
-      while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-      const item = queue.shift() as Pending;
-      if (item.kind === 'stop') return;
-      if (item.kind === 'failed') throw item.error;
-      if (item.kind === 'resync') {
-        const now = await snapshot(source);
-        for (const change of differences(known, now)) yield change;
-        known = now;
-        continue;
-      }
-      const before = known.get(item.link.index);
-      if (item.removed) {
-        if (before === undefined) continue;
-        known.delete(item.link.index);
-        yield event('removed', { ...before, ...item.link });
-        continue;
-      }
-      known.set(item.link.index, item.link);
-      if (before === undefined) yield event('added', item.link);
-      else if (changed(before, item.link)) yield event('changed', item.link);
-    }
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    socket.socket.close();
-  }
-}
-
-async function snapshot(source: LinkEventSource): Promise<Map<number, LinkInfo>> {
-  return new Map((await source.links.list()).map((link) => [link.index, link]));
-}
-
-function* differences(before: Map<number, LinkInfo>, after: Map<number, LinkInfo>): Generator<LinkEvent> {
-  for (const [index, link] of before) if (!after.has(index)) yield event('removed', link);
-  for (const [index, link] of after) {
-    const previous = before.get(index);
-    if (previous === undefined) yield event('added', link);
-    else if (changed(previous, link)) yield event('changed', link);
+  const changes = watchKeyed<LinkInfo>(
+    source,
+    {
+      action: 'receive link events',
+      groups: ['LINK'],
+      decode: (type, data) =>
+        type === RTM_NEWLINK || type === RTM_DELLINK
+          ? { removed: type === RTM_DELLINK, value: toLinkInfo(rt.parseLinkMessage(data)) }
+          : undefined,
+      key: (link) => String(link.index),
+      list: () => source.links.list(),
+      changed,
+    },
+    options,
+  );
+  for await (const { type, value: link } of changes) {
+    yield { type, index: link.index, name: link.name, up: link.up, link };
   }
 }
 
@@ -134,8 +60,4 @@ function changed(a: LinkInfo, b: LinkInfo): boolean {
     a.mac !== b.mac ||
     a.masterIndex !== b.masterIndex
   );
-}
-
-function event(type: LinkEventType, link: LinkInfo): LinkEvent {
-  return { type, index: link.index, name: link.name, up: link.up, link };
 }

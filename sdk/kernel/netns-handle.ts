@@ -5,6 +5,7 @@
  */
 import type { RtNetlinkSocket } from 'netlink';
 import type { Logger } from '../log/index.js';
+import { type AddressEvent, watchAddresses, type WatchAddressesOptions } from './address-events.js';
 import { Addresses } from './addresses.js';
 import { KernelClosedError, kernelError } from './errors.js';
 import { watchLinks, type LinkEvent, type WatchLinksOptions } from './link-events.js';
@@ -79,15 +80,23 @@ export class NetnsHandle implements NetnsContext {
 
   /** Link added/removed/changed events in this namespace, until `options.signal` aborts. */
   watchLinks(options: WatchLinksOptions = {}): AsyncGenerator<LinkEvent> {
+    this.checkOpen('watch links');
+    return watchLinks(this, options);
+  }
+
+  /** Address added/removed/changed (DAD finished or failed) events, until `options.signal` aborts. */
+  watchAddresses(options: WatchAddressesOptions = {}): AsyncGenerator<AddressEvent> {
+    this.checkOpen('watch addresses');
+    return watchAddresses(this, options);
+  }
+
+  private checkOpen(action: string): void {
     if (this.socket === undefined) {
       throw new KernelClosedError(
-        `Cannot watch links in network namespace '${this.label}': its handle was closed.`,
-        {
-          namespace: this.label,
-        },
+        `Cannot ${action} in network namespace '${this.label}': its handle was closed.`,
+        { namespace: this.label },
       );
     }
-    return watchLinks(this, options);
   }
 
   /** Closes the socket; later requests fail with KernelClosedError. Idempotent. */
