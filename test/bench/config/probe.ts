@@ -35,16 +35,33 @@ function answeringHost(address: string, port: number, timeoutMs: number): Promis
   });
 }
 
+/** A batch of connections starts this often; the measurement's resolution. */
+const BATCH_EVERY_MS = 20;
+/** Connections per batch: each new connection is a new flow, hashed to some target. */
+const BATCH_SIZE = 8;
+/** A connection without an answer by then is given up (its SYN was dropped before the VIP was in place). */
+const ATTEMPT_TIMEOUT_MS = 300;
+
+/**
+ * A new batch every BATCH_EVERY_MS, not once the previous one has timed out: a SYN sent before the
+ * VIP is in place is dropped, and waiting for its timeout made every measurement at least that long.
+ */
 async function reachEvery(probe: Probe): Promise<void> {
   const seen = new Set<string>();
-  while (seen.size < probe.hosts) {
-    // Several at once: each new connection is a new flow, hashed to some target.
-    const hosts = await Promise.all(
-      Array.from({ length: 8 }, () => answeringHost(probe.address, probe.port, 250)),
-    );
-    for (const host of hosts) if (host) seen.add(host);
-    if (hosts.every((host) => host === undefined)) await new Promise((r) => setTimeout(r, 10));
-  }
+  let answered: () => void = () => undefined;
+  const everyHost = new Promise<void>((resolve) => (answered = resolve));
+  const batch = (): void => {
+    for (let i = 0; i < BATCH_SIZE; i++) {
+      void answeringHost(probe.address, probe.port, ATTEMPT_TIMEOUT_MS).then((host) => {
+        if (host) seen.add(host);
+        if (seen.size >= probe.hosts) answered();
+      });
+    }
+  };
+  batch();
+  const timer = setInterval(batch, BATCH_EVERY_MS);
+  await everyHost;
+  clearInterval(timer);
 }
 
 for await (const line of createInterface({ input: process.stdin })) {
