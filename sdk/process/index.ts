@@ -1,0 +1,8 @@
+/** How every Meridio process runs: settings, ordered start, termination, reverse stop. */
+export {
+  EXIT_CANNOT_START,
+  type ProcessDefinition,
+  type ProcessIo,
+  type ProcessRun,
+  runProcess,
+} from './run-process.js';
