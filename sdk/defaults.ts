@@ -22,4 +22,6 @@ export const DEFAULTS = Object.freeze({
   nspPort: 7778,
   ipamPort: 7777,
   ctrafficPort: 5000,
+  /** The policy-routing table of the VIP source routes in proxies and targets. */
+  vipTable: 4096,
 });

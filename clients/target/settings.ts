@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 
 import { DEFAULTS } from '../../sdk/defaults.js';
-import { DEFAULT_VIP_TABLE } from '../../sdk/middleware/vip-route/index.js';
 import { meridioSetting, setting } from '../../sdk/settings/index.js';
 
 export const TARGET_SETTINGS = {
@@ -23,7 +22,7 @@ export const TARGET_SETTINGS = {
   maxTargets: meridioSetting.maxTargets('the target picks its identifier among them'),
   requestTimeout: meridioSetting.requestTimeout(),
   maxTokenLifetime: meridioSetting.maxTokenLifetime('the target'),
-  vipTable: meridioSetting.vipTable(DEFAULT_VIP_TABLE),
+  vipTable: meridioSetting.vipTable(DEFAULTS.vipTable),
   logLevel: meridioSetting.logLevel(),
 };
 

@@ -1,6 +1,7 @@
-import { InvalidArgumentError } from '../../sdk/core/index.js';
-import { parseServiceAddress } from '../../sdk/grpc/index.js';
-import { parseCidr } from '../../sdk/config/index.js';
+// The modules themselves, not their folders' indexes: settings are read before gRPC or the kernel loads.
+import { parseCidr } from '../../sdk/config/cidr.js';
+import { InvalidArgumentError } from '../../sdk/core/errors.js';
+import { parseServiceAddress } from '../../sdk/grpc/address.js';
 import { SettingsError, type SettingsValues } from '../../sdk/settings/index.js';
 import type { PROXY_SETTINGS } from './settings.js';
 

@@ -1,5 +1,4 @@
 import { DEFAULTS } from '../../sdk/defaults.js';
-import { DEFAULT_VIP_TABLE } from '../../sdk/middleware/vip-route/index.js';
 import { meridioSetting, setting } from '../../sdk/settings/index.js';
 
 export const PROXY_SETTINGS = {
@@ -48,7 +47,7 @@ export const PROXY_SETTINGS = {
   }),
   requestTimeout: meridioSetting.requestTimeout(),
   maxTokenLifetime: meridioSetting.maxTokenLifetime('the proxy'),
-  vipTable: meridioSetting.vipTable(DEFAULT_VIP_TABLE),
+  vipTable: meridioSetting.vipTable(DEFAULTS.vipTable),
   logLevel: meridioSetting.logLevel(),
 };
 

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../../defaults.js';
 import { InvalidArgumentError } from '../../core/index.js';
 import {
   formatPrefix,
@@ -31,7 +32,7 @@ export interface VipRoutingOptions {
   readonly priority?: number;
 }
 
-export const DEFAULT_VIP_TABLE = 4096;
+export const DEFAULT_VIP_TABLE = DEFAULTS.vipTable;
 export const DEFAULT_VIP_RULE_PRIORITY = 100;
 
 function familyOf(address: string): IpFamily {
