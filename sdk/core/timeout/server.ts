@@ -5,7 +5,7 @@ import type { NetworkServiceServer, Next } from '../element.js';
 import { FailedPreconditionError, joinErrors, messageOf } from '../errors.js';
 import { serverMetadata } from '../metadata/index.js';
 import type { Connection, NetworkServiceRequest } from '../types.js';
-import { cancelExpiry, hasExpiry, storeExpiry } from './metadata.js';
+import { cancelExpiry, ExpiryTimer, hasExpiry, storeExpiry } from './metadata.js';
 
 async function request(ctx: Context, request: NetworkServiceRequest, next: Next): Promise<Connection> {
   const metadata = serverMetadata(ctx);
@@ -25,17 +25,15 @@ async function request(ctx: Context, request: NetworkServiceRequest, next: Next)
     throw error;
   }
   cancelExpiry(metadata);
-  const cancel = new AbortController();
-  const clock = ctx.clock;
   const logger = ctx.logger;
   const id = connection.id;
-  const handle = clock.setTimeout(() => {
+  const expiry = new ExpiryTimer(ctx.clock, expiresMs - ctx.clock.now(), (cancel) => {
     logger.info({ connectionId: id }, 'connection expired: the client stopped refreshing; closing it');
-    events.close({ cancel: cancel.signal }).catch((error: unknown) => {
+    events.close({ cancel }).catch((error: unknown) => {
       logger.warn({ connectionId: id, error: messageOf(error) }, 'closing an expired connection failed');
     });
-  }, expiresMs - clock.now());
-  storeExpiry(metadata, { clock, handle, cancel });
+  });
+  storeExpiry(metadata, expiry.start());
   return connection;
 }
 
