@@ -8,6 +8,7 @@ import { type Clock, type TimerHandle, systemClock } from '../core/clock.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { Backoff } from './backoff.js';
 import type { ConfigSource } from './source.js';
+import { TrackedConfigSource } from './tracked-source.js';
 import { ConfigTracker } from './tracker.js';
 
 export interface FileConfigSourceOptions {
@@ -29,11 +30,9 @@ export function fileConfigSource(options: FileConfigSourceOptions): ConfigSource
   return new FileConfigSource(options);
 }
 
-class FileConfigSource implements ConfigSource {
+class FileConfigSource extends TrackedConfigSource {
   private readonly path: string;
   private readonly directory: string;
-  private readonly tracker: ConfigTracker;
-  private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly debounceMs: number;
   private readonly backoff = new Backoff({ initialMs: 200, maxMs: 5000 });
@@ -41,15 +40,15 @@ class FileConfigSource implements ConfigSource {
   private timer: TimerHandle | undefined;
   private reading: Promise<void> | undefined;
   private readAgain = false;
-  private closed: Promise<void> | undefined;
 
   constructor(options: FileConfigSourceOptions) {
-    this.path = resolve(options.path);
-    this.directory = dirname(this.path);
-    this.logger = (options.logger ?? pino({ level: 'silent' })).child({ configFile: this.path });
+    const path = resolve(options.path);
+    const logger = (options.logger ?? pino({ level: 'silent' })).child({ configFile: path });
+    super(new ConfigTracker(logger, `file ${path}`));
+    this.path = path;
+    this.directory = dirname(path);
     this.clock = options.clock ?? systemClock;
     this.debounceMs = options.debounceMs ?? 50;
-    this.tracker = new ConfigTracker(this.logger, `file ${this.path}`);
     try {
       this.watcher = this.watchDirectory();
     } catch (error) {
@@ -61,27 +60,11 @@ class FileConfigSource implements ConfigSource {
     this.read();
   }
 
-  current(): ReturnType<ConfigSource['current']> {
-    return this.tracker.current();
-  }
-
-  updates(signal?: AbortSignal): ReturnType<ConfigSource['updates']> {
-    return this.tracker.updates(signal);
-  }
-
-  notices(signal?: AbortSignal): ReturnType<ConfigSource['notices']> {
-    return this.tracker.notices(signal);
-  }
-
-  close(): Promise<void> {
-    this.closed ??= (async () => {
-      this.watcher?.close();
-      this.watcher = undefined;
-      if (this.timer) this.clock.clearTimeout(this.timer);
-      await this.reading;
-      this.tracker.close();
-    })();
-    return this.closed;
+  protected async stopReading(): Promise<void> {
+    this.watcher?.close();
+    this.watcher = undefined;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    await this.reading;
   }
 
   private watchDirectory(): FSWatcher {
