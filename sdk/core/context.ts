@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 
+import { Cancellation } from './cancellation.js';
 import { type Clock, type TimerHandle, systemClock } from './clock.js';
 import { CancelledError, DeadlineExceededError } from './errors.js';
 
@@ -24,7 +25,7 @@ const silentLogger: Logger = pino({ level: 'silent' });
  */
 export class Context {
   private constructor(
-    readonly signal: AbortSignal,
+    private readonly cancellation: Cancellation,
     /** Milliseconds since the epoch on `clock`, or undefined when there is no deadline. */
     readonly deadline: number | undefined,
     readonly logger: Logger,
@@ -35,12 +36,17 @@ export class Context {
   /** A root context: never cancelled, no deadline. */
   static background(options: { logger?: Logger; clock?: Clock } = {}): Context {
     return new Context(
-      new AbortController().signal,
+      new Cancellation(false),
       undefined,
       options.logger ?? silentLogger,
       options.clock ?? systemClock,
       new Map(),
     );
+  }
+
+  /** Aborts when this context is cancelled (made on first use; `cancelled` does not need it). */
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
   }
 
   value<T>(key: ContextKey<T>): T | undefined {
@@ -50,11 +56,11 @@ export class Context {
   withValue<T>(key: ContextKey<T>, value: T): Context {
     const values = new Map(this.values);
     values.set(key, value);
-    return new Context(this.signal, this.deadline, this.logger, this.clock, values);
+    return new Context(this.cancellation, this.deadline, this.logger, this.clock, values);
   }
 
   withLogger(logger: Logger): Context {
-    return new Context(this.signal, this.deadline, logger, this.clock, this.values);
+    return new Context(this.cancellation, this.deadline, logger, this.clock, this.values);
   }
 
   /** A child logger with extra bindings (component, connection id, netns…). */
@@ -63,20 +69,21 @@ export class Context {
   }
 
   withClock(clock: Clock): Context {
-    return new Context(this.signal, this.deadline, this.logger, clock, this.values);
+    return new Context(this.cancellation, this.deadline, this.logger, clock, this.values);
   }
 
   /** A child that is cancelled with this context, or earlier by the returned function. */
   withCancel(): [Context, CancelFunction] {
-    const controller = new AbortController();
-    const onParentAbort = (): void => controller.abort(this.signal.reason);
-    if (this.signal.aborted) controller.abort(this.signal.reason);
-    else this.signal.addEventListener('abort', onParentAbort, { once: true });
+    const parent = this.cancellation;
+    const cancellation = new Cancellation();
+    const onParentAbort = (reason: unknown): void => cancellation.abort(reason);
+    if (parent.aborted) cancellation.abort(parent.reason);
+    else parent.onAbort(onParentAbort);
     const cancel: CancelFunction = (reason) => {
-      this.signal.removeEventListener('abort', onParentAbort);
-      if (!controller.signal.aborted) controller.abort(reason ?? new CancelledError());
+      parent.offAbort(onParentAbort);
+      if (!cancellation.aborted) cancellation.abort(reason ?? new CancelledError());
     };
-    const child = new Context(controller.signal, this.deadline, this.logger, this.clock, this.values);
+    const child = new Context(cancellation, this.deadline, this.logger, this.clock, this.values);
     return [child, cancel];
   }
 
@@ -84,7 +91,7 @@ export class Context {
   withDeadline(deadline: number): [Context, CancelFunction] {
     const effective = this.deadline === undefined ? deadline : Math.min(this.deadline, deadline);
     const [child, cancelChild] = this.withCancel();
-    const bounded = new Context(child.signal, effective, this.logger, this.clock, this.values);
+    const bounded = new Context(child.cancellation, effective, this.logger, this.clock, this.values);
     let timer: TimerHandle | undefined = this.clock.setTimeout(() => {
       timer = undefined;
       cancelChild(new DeadlineExceededError());
@@ -109,13 +116,7 @@ export class Context {
   postpone(fallbackMs = 15_000): [Context, CancelFunction] {
     const remaining = this.remainingMs();
     const budget = remaining === undefined || remaining <= 0 ? fallbackMs : remaining;
-    const detached = new Context(
-      new AbortController().signal,
-      undefined,
-      this.logger,
-      this.clock,
-      this.values,
-    );
+    const detached = new Context(new Cancellation(false), undefined, this.logger, this.clock, this.values);
     return detached.withTimeout(budget);
   }
 
@@ -124,7 +125,7 @@ export class Context {
    * the call that started it (events replayed by `begin`, background loops).
    */
   detach(): Context {
-    return new Context(new AbortController().signal, undefined, this.logger, this.clock, this.values);
+    return new Context(new Cancellation(false), undefined, this.logger, this.clock, this.values);
   }
 
   /** Milliseconds until the deadline, or undefined when there is none. */
@@ -133,13 +134,13 @@ export class Context {
   }
 
   get cancelled(): boolean {
-    return this.signal.aborted;
+    return this.cancellation.aborted;
   }
 
   /** Throws the cancellation reason (CancelledError or DeadlineExceededError) if this context is done. */
   throwIfCancelled(): void {
-    if (this.signal.aborted) {
-      const reason: unknown = this.signal.reason;
+    if (this.cancellation.aborted) {
+      const reason: unknown = this.cancellation.reason;
       throw reason instanceof Error ? reason : new CancelledError(String(reason));
     }
   }
