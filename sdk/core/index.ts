@@ -5,6 +5,7 @@ export * from './types.js';
 export * from './connection.js';
 export * from './element.js';
 export * from './chain.js';
+export { closeAfterFailure } from './rollback.js';
 export * from './adapters/index.js';
 export { copyMessage } from './copy/index.js';
 export { errorOrigin } from './trace/index.js';

@@ -13,6 +13,7 @@ import {
   type Connection,
   type Context,
   contextOf,
+  closeAfterFailure,
   joinErrors,
   messageOf,
   type NetworkServiceRequest,
@@ -130,24 +131,6 @@ export function kernelForwarder(options: KernelForwarderOptions): NetworkService
   const { registry, namespaces, logger } = options;
   const tables = new PolicyTables();
 
-  async function closeDownstream(
-    ctx: Context,
-    connection: Connection,
-    next: Next,
-    url: string,
-    cause: unknown,
-  ): Promise<never> {
-    const [closeCtx, cancel] = ctx.postpone();
-    try {
-      await next.close(closeCtx.withValue(endpointUrlKey, url), connection);
-    } catch (closeError) {
-      throw joinErrors(cause, closeError);
-    } finally {
-      cancel();
-    }
-    throw cause;
-  }
-
   async function request(ctx: Context, request: NetworkServiceRequest, next: Next): Promise<Connection> {
     const connection = request.connection!;
     const metadata = serverMetadata(ctx);
@@ -207,7 +190,12 @@ export function kernelForwarder(options: KernelForwarderOptions): NetworkService
       endpointNetns?.release();
       // A refresh keeps the data path it has; a new connection is closed at the endpoint again.
       if (held !== undefined || clientHoldsIt) throw error;
-      return closeDownstream(ctx, returned, next, url, error);
+      return closeAfterFailure(
+        ctx,
+        returned,
+        (closeCtx, connection) => next.close(closeCtx.withValue(endpointUrlKey, url), connection),
+        error,
+      );
     }
   }
 

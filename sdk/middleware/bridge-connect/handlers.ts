@@ -3,7 +3,7 @@ import pino from 'pino';
 import {
   type Connection,
   type Context,
-  joinErrors,
+  closeAfterFailure,
   messageOf,
   type NetworkServiceRequest,
   type Next,
@@ -40,15 +40,7 @@ export function bridgeConnectHandlers(
         // A refresh keeps its connection (the monitor attaches the interface when it comes back).
         if (!isNew) throw error;
         attachments.release(connection.id);
-        const [closeCtx, cancel] = ctx.postpone();
-        try {
-          await next.close(closeCtx, connection);
-        } catch (closeError) {
-          throw joinErrors(error, closeError);
-        } finally {
-          cancel();
-        }
-        throw error;
+        return closeAfterFailure(ctx, connection, (c, conn) => next.close(c, conn), error);
       }
       return connection;
     },

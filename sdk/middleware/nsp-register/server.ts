@@ -1,11 +1,9 @@
 import {
   type Connection,
-  type Context,
+  closeAfterFailure,
   contextOf,
-  joinErrors,
   messageOf,
   type NetworkServiceServer,
-  type Next,
   serverMetadata,
 } from '../../core/index.js';
 import { DEFAULTS } from '../../defaults.js';
@@ -19,23 +17,6 @@ export interface NspRegisterOptions {
   readonly registrar: Pick<TargetRegistrar, 'register' | 'unregister'>;
   /** The largest identifier a target may send; default DEFAULTS.maxTargets. */
   readonly maxIdentifier?: number;
-}
-
-async function closeDownstream(
-  ctx: Context,
-  connection: Connection,
-  next: Next,
-  cause: unknown,
-): Promise<never> {
-  const [closeCtx, cancel] = ctx.postpone();
-  try {
-    await next.close(closeCtx, connection);
-  } catch (closeError) {
-    throw joinErrors(cause, closeError);
-  } finally {
-    cancel();
-  }
-  throw cause;
 }
 
 /** Whether `previous` is what registering the connection now would register (false if it cannot say). */
@@ -111,7 +92,7 @@ export function nspRegisterServer(options: NspRegisterOptions): NetworkServiceSe
         }
         await registrar.register(target, { signal: ctx.signal });
       } catch (error) {
-        if (isNew) return closeDownstream(ctx, connection, next, error);
+        if (isNew) return closeAfterFailure(ctx, connection, (c, conn) => next.close(c, conn), error);
         if (previous !== undefined) {
           await registrar.register(previous, { signal: ctx.signal }).catch(() => undefined);
         }

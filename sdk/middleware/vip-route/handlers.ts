@@ -1,7 +1,6 @@
 import {
+  closeAfterFailure,
   type Connection,
-  type Context,
-  joinErrors,
   messageOf,
   type NetworkServiceClient,
 } from '../../core/index.js';
@@ -18,23 +17,6 @@ export function vipRouteElement(
   nexthopsOf: (connection: Connection) => Nexthop[],
 ): NetworkServiceClient {
   const held = new Set<string>();
-  async function closeDownstream(
-    ctx: Context,
-    connection: Connection,
-    next: { close(ctx: Context, connection: Connection): Promise<void> },
-    cause: unknown,
-  ): Promise<never> {
-    const [closeCtx, cancel] = ctx.postpone();
-    try {
-      await routing.removeNexthops(connection.id).catch(() => undefined);
-      await next.close(closeCtx, connection);
-    } catch (closeError) {
-      throw joinErrors(cause, closeError);
-    } finally {
-      cancel();
-    }
-    throw cause;
-  }
   return {
     kind: 'client',
     name,
@@ -45,7 +27,8 @@ export function vipRouteElement(
         await routing.setNexthops(connection.id, nexthopsOf(connection));
       } catch (error) {
         if (!isNew) throw error;
-        return closeDownstream(ctx, connection, next, error);
+        await routing.removeNexthops(connection.id).catch(() => undefined);
+        return closeAfterFailure(ctx, connection, (c, conn) => next.close(c, conn), error);
       }
       held.add(connection.id);
       return connection;
