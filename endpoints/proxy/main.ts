@@ -37,13 +37,8 @@ export function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<nu
           import('../../sdk/middleware/vip-route/index.js'),
           import('./proxy.js'),
         ]);
-        const vipSource = vipConfigSource({
-          configFile: settings.configFile,
-          configMapName: settings.configMapName,
-          namespace: settings.namespace,
-          logger,
-          env,
-        });
+        // The settings name the file, or the ConfigMap and its namespace.
+        const vipSource = vipConfigSource({ ...settings, logger, env });
         if (vipSource !== undefined) onStop('VIP configuration', () => vipSource.close());
         const proxy = await startProxy({
           name,
