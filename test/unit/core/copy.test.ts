@@ -31,4 +31,22 @@ describe('copyMessage', () => {
     expect([...original.data]).toEqual([1, 2, 3]);
     expect(Buffer.isBuffer(copy.data)).toBe(true);
   });
+
+  it('copies nested arrays of messages and keeps plain values, nulls and field order', () => {
+    const original = {
+      b: [
+        { x: [1, 2], y: null },
+        { x: [], y: { z: 'deep' } },
+      ],
+      a: 0,
+      c: false,
+      d: '',
+    };
+    const copy = copyMessage(original);
+    expect(copy).toEqual(original);
+    expect(Object.keys(copy)).toEqual(['b', 'a', 'c', 'd']);
+    expect(copy.b).not.toBe(original.b);
+    expect(copy.b[0]!.x).not.toBe(original.b[0]!.x);
+    expect(copy.b[1]!.y).not.toBe(original.b[1]!.y);
+  });
 });
