@@ -1,4 +1,4 @@
-import { CancelledError, Context, DeadlineExceededError } from '../../../sdk/core/index.js';
+import { CancelledError, Context, contextKey, DeadlineExceededError } from '../../../sdk/core/index.js';
 import { FakeClock } from '../../../sdk/testing/index.js';
 
 describe('Context cancellation', () => {
@@ -74,5 +74,34 @@ describe('Context cancellation', () => {
     expect(detached.signal.aborted).toBe(false);
     cancelPostponed();
     expect(postponed.cancelled).toBe(true);
+  });
+});
+
+describe('Context values', () => {
+  it('finds the latest value of a key, keeps the parent unchanged and carries values to children', () => {
+    const name = contextKey<string>('test.name');
+    const count = contextKey<number>('test.count');
+    const root = Context.background();
+    const first = root.withValue(name, 'first').withValue(count, 1);
+    const second = first.withValue(name, 'second');
+    expect(root.value(name)).toBeUndefined();
+    expect(first.value(name)).toBe('first');
+    expect(second.value(name)).toBe('second');
+    expect(second.value(count)).toBe(1);
+    const [child, cancel] = second.withTimeout(1_000);
+    expect(child.value(name)).toBe('second');
+    const [postponed, cancelPostponed] = child.postpone();
+    expect(postponed.value(count)).toBe(1);
+    expect(child.detach().value(name)).toBe('second');
+    cancelPostponed();
+    cancel();
+  });
+
+  it('tells keys apart by identity, not by name', () => {
+    const one = contextKey<string>('same');
+    const other = contextKey<string>('same');
+    const ctx = Context.background().withValue(one, 'a');
+    expect(ctx.value(one)).toBe('a');
+    expect(ctx.value(other)).toBeUndefined();
   });
 });
