@@ -112,23 +112,41 @@ async function startProcess(netns: string, argv: string[]): Promise<QueueProcess
   };
 }
 
-type Variant = 'kernel' | 'kernel_conntrack' | 'lb' | 'lb_pinned' | 'lb_pinned_per_target' | 'jscb' | 'cref';
+type Variant =
+  | 'kernel'
+  | 'kernel_conntrack'
+  | 'lb'
+  | 'lb_pinned'
+  | 'lb_pinned_per_target'
+  | 'lb_pinned_per_target_n100'
+  | 'jscb'
+  | 'cref';
 type QueueVariant = Exclude<Variant, 'kernel' | 'kernel_conntrack'>;
 const QUEUE_OF: Record<QueueVariant, number> = {
   lb: 0,
   lb_pinned_per_target: 0,
+  lb_pinned_per_target_n100: 0,
   jscb: 1,
   cref: 2,
   lb_pinned: 3,
 };
 
 /**
- * The pinning rules of the previous design (decision 005 before section "Constant-cost pinning"), kept
- * only as this benchmark's comparison: restore, one RETURN per active target's mark, the queue (plain
+ * The pinning rules of the previous design (decision 005 before decision 012), kept only as this
+ * benchmark's comparison: restore, one RETURN per active target's mark (ascending), the queue (plain
  * NF_ACCEPT verdicts), and the mark saved in POSTROUTING. removeLbChains removes these chains too.
+ * With `activeTargets` = 100, identifiers 1..3 (the ones with traffic) sit at the 25th, 50th and 75th
+ * RETURN rule, as the average flow of 100 evenly loaded targets would.
  */
-function applyPerTargetRules(lb: string): void {
-  const marks = Array.from({ length: TARGETS }, (_, i) => DEFAULTS.fwmarkOffset + i + 1);
+function applyPerTargetRules(lb: string, activeTargets: number): void {
+  const identifiers = Array.from({ length: TARGETS }, (_, i) => i + 1);
+  if (activeTargets > TARGETS) {
+    const idle = Array.from({ length: activeTargets - TARGETS }, (_, i) => TARGETS + i + 1);
+    const quarter = Math.floor(activeTargets / 4);
+    identifiers.splice(0, TARGETS, ...idle);
+    for (let i = 0; i < TARGETS; i++) identifiers.splice((i + 1) * quarter - 1, 0, i + 1);
+  }
+  const marks = identifiers.map((identifier) => DEFAULTS.fwmarkOffset + identifier);
   const input = [
     '*mangle',
     ':MERIDIO-LB-PRE - [0:0]',
@@ -182,8 +200,8 @@ async function configure(topology: Topology, variant: Variant): Promise<void> {
   execFileSync('ip', ['-n', lb, 'route', 'replace', 'blackhole', `${VIP4}/32`]);
   // From scratch each time: the per-target variant's POSTROUTING chain must not outlive it.
   await removeLbChains({ netns: lb });
-  if (variant === 'lb_pinned_per_target') {
-    applyPerTargetRules(lb);
+  if (variant === 'lb_pinned_per_target' || variant === 'lb_pinned_per_target_n100') {
+    applyPerTargetRules(lb, variant === 'lb_pinned_per_target' ? TARGETS : 100);
   } else {
     await applyLbChains({
       netns: lb,
@@ -192,7 +210,7 @@ async function configure(topology: Topology, variant: Variant): Promise<void> {
       pinning: variant === 'lb_pinned',
     });
   }
-  if (variant === 'lb_pinned' || variant === 'lb_pinned_per_target') {
+  if (variant.startsWith('lb_pinned')) {
     // Fresh flows: their first packets go through the queue during the warm-up, then the marks hold.
     try {
       execFileSync('ip', ['netns', 'exec', lb, 'conntrack', '-F'], { stdio: 'ignore' });
@@ -326,6 +344,7 @@ async function main(): Promise<void> {
         'lb',
         'lb_pinned',
         'lb_pinned_per_target',
+        'lb_pinned_per_target_n100',
         'jscb',
       ] as const) {
         await configure(topology, variant);
@@ -340,6 +359,16 @@ async function main(): Promise<void> {
           `run ${run} ${variant}: ${Math.round(pps)} pps forwarded (offered ${Math.round(offered)}, machine ${Math.round(busy * 100)} % busy before)`,
         );
       }
+      // Ratios within one run: on a shared machine the load drifts between runs more than within one.
+      const last = (key: string): number => samples[key]?.at(-1) ?? Number.NaN;
+      add('ratio_lb_pinned_over_kernel', last('lb_pinned_pps') / last('kernel_pps'));
+      add('ratio_lb_pinned_over_kernel_conntrack', last('lb_pinned_pps') / last('kernel_conntrack_pps'));
+      add('ratio_lb_pinned_per_target_over_kernel', last('lb_pinned_per_target_pps') / last('kernel_pps'));
+      add(
+        'ratio_lb_pinned_per_target_n100_over_kernel',
+        last('lb_pinned_per_target_n100_pps') / last('kernel_pps'),
+      );
+      add('ratio_kernel_conntrack_over_kernel', last('kernel_conntrack_pps') / last('kernel_pps'));
       for (const [variant, pid] of [
         ['lb', native.pid],
         ['cref', cref.pid],
@@ -373,6 +402,7 @@ async function main(): Promise<void> {
     'lb_pinned_pps',
     'kernel_conntrack_pps',
     'lb_pinned_per_target_pps',
+    'lb_pinned_per_target_n100_pps',
     'jscb_pps',
     'lb_us_per_pkt',
     'cref_us_per_pkt',

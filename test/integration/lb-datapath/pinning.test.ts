@@ -52,7 +52,10 @@ skipUnlessRoot('the LB flow pinning tests', ['iptables-nft', 'ping'])('LB with f
     await lb.setActive([1, 2, 3, 4]);
     const joined = new Map<string, TcpResult[]>();
     for (const { family, vip, source } of families) {
+      const queuedBefore = lb.stats().packets;
       const replies = await client.tcpPing(`original-${family}`);
+      // Pinned packets leave the chain at the restored mark: none of them crossed to the queue.
+      expect(lb.stats().packets).toBe(queuedBefore);
       expect(replies.map(({ target, error }) => ({ target, error }))).toEqual(
         (original.get(family) ?? []).map(({ target }) => ({ target, error: null })),
       );
