@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 
-import { messageOf } from '../../sdk/core/index.js';
-import { parseServiceAddress } from '../../sdk/grpc/index.js';
+// The modules themselves, not their folders' indexes: settings are read before gRPC loads.
+import { messageOf } from '../../sdk/core/errors.js';
+import { parseServiceAddress } from '../../sdk/grpc/address.js';
 import { largestPrimeAtMost, resolveMaglevConfig, type MaglevConfig } from '../../sdk/maglev/index.js';
 import { SettingsError, type SettingsValues } from '../../sdk/settings/index.js';
 import { fwmarkRange, type FwmarkRange } from './fwmark.js';

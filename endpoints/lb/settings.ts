@@ -1,6 +1,7 @@
 import { DEFAULTS } from '../../sdk/defaults.js';
 import { MAX_MAGLEV_TABLE_SIZE, MAX_MAGLEV_TARGETS } from '../../sdk/maglev/index.js';
-import { metricsSetting } from '../../sdk/metrics/index.js';
+// The setting alone, not the folder's index: reading settings must not load prom-client.
+import { metricsSetting } from '../../sdk/metrics/setting.js';
 import { meridioSetting, type Setting, setting } from '../../sdk/settings/index.js';
 import { MAX_FWMARK } from './fwmark.js';
 

@@ -4,7 +4,7 @@
  */
 import { isAbsolute } from 'node:path';
 
-import { InvalidArgumentError } from '../core/index.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 export type MetricsAddress =
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number; readonly text: string }

@@ -1,6 +1,7 @@
 /** How every Meridio process runs: settings, ordered start, termination, reverse stop. */
 export {
   EXIT_CANNOT_START,
+  EXIT_CANNOT_STOP,
   type ProcessDefinition,
   type ProcessIo,
   type ProcessRun,

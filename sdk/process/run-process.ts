@@ -15,6 +15,8 @@ import { waitForTermination } from '../settings/termination.js';
 
 /** Exit code of a process that could not start (its settings were fine). */
 export const EXIT_CANNOT_START = 1;
+/** Exit code of a process some part of which failed to stop cleanly (the error is logged). */
+export const EXIT_CANNOT_STOP = 1;
 
 export interface ProcessRun<V> {
   readonly settings: V;
@@ -23,7 +25,10 @@ export interface ProcessRun<V> {
   readonly logger: Logger;
   /** Adds `fields` (e.g. `{ proxy: name }`) to every later log line, and returns the new logger. */
   nameLogger(fields: Record<string, unknown>): Logger;
-  /** Registers how to stop a part just started; parts stop in reverse order of registration. */
+  /**
+   * Registers how to stop a part just started; parts stop in reverse order of registration. A stop
+   * that throws is logged, the others still run, and the process exits 1.
+   */
   onStop(part: string, stop: () => unknown): void;
 }
 
@@ -62,15 +67,19 @@ export async function runProcess<S extends SettingsSpec>(
   const { createLogger } = await import('../log/index.js');
   let logger = createLogger(definition.component, (settings as unknown as LoggedSettings).logLevel);
   const stops: { part: string; stop: () => unknown }[] = [];
-  const stopAll = async (): Promise<void> => {
+  /** Stops every part started so far, newest first; returns the parts that failed to stop. */
+  const stopAll = async (): Promise<string[]> => {
+    const failed: string[] = [];
     for (const { part, stop } of stops.splice(0).reverse()) {
       try {
         await stop();
       } catch (error) {
         // One part that fails to stop must not keep the others running.
+        failed.push(part);
         logger.error({ part, error: messageOf(error) }, 'a part failed to stop');
       }
     }
+    return failed;
   };
   const run: ProcessRun<SettingsValues<S>> = {
     settings,
@@ -98,8 +107,9 @@ export async function runProcess<S extends SettingsSpec>(
   const keepAlive = setInterval(() => undefined, 1 << 30);
   const signal = await (io.termination ?? waitForTermination)();
   logger.info({ signal }, definition.stoppingMessage ?? 'stopping');
-  await stopAll();
+  const failed = await stopAll();
   clearInterval(keepAlive);
-  logger.info('stopped');
-  return 0;
+  logger.info({ failedParts: failed }, 'stopped');
+  // A process that could not remove what it made says so to its supervisor.
+  return failed.length === 0 ? 0 : EXIT_CANNOT_STOP;
 }

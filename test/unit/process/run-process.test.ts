@@ -48,6 +48,31 @@ describe('runProcess', () => {
     expect(events).toEqual(['start 1', 'start 2', 'start 3', 'stop 3', 'stop 2', 'stop 1']);
   });
 
+  it('runs every stop even when one fails, and then exits 1', async () => {
+    const events: string[] = [];
+    const io = testIo();
+    const exited = runProcess(
+      {
+        component: 'demo',
+        settings: SETTINGS,
+        help: { usage: 'meridio demo', summary: 'A demo.' },
+        async start({ onStop }) {
+          onStop('rules', () => void events.push('stop rules'));
+          onStop('queue', () => {
+            throw new Error('the queue would not close');
+          });
+        },
+      },
+      [],
+      {},
+      io,
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    io.terminate();
+    await expect(exited).resolves.toBe(1);
+    expect(events).toEqual(['stop rules']);
+  });
+
   it('stops what had started when a later part fails, and exits 1 with a sentence', async () => {
     const events: string[] = [];
     const io = testIo();

@@ -112,6 +112,7 @@ describe('start-up loads only what the command uses', () => {
     ['nsm --help', ['nsm', '--help']],
     ['proxy --help', ['proxy', '--help']],
     ['target --help', ['target', '--help']],
+    ['lb --help', ['lb', '--help']],
     ['nsp with a bad setting', ['nsp', '--keepalive', 'often']],
   ])('meridio %s loads none of the heavy packages', (_name, argv) => {
     const { urls, status } = traced([BIN, ...argv]);
