@@ -28,9 +28,12 @@ import {
 } from '../../sdk/core/index.js';
 import { GrpcChannelCache, grpcConnect, serveEndpoint, startGrpcServer } from '../../sdk/grpc/index.js';
 
-const ROUNDS = 15;
-const INPROC_CALLS = 20_000;
-const GRPC_CALLS = 600;
+// Many short rounds rather than a few long ones: on a shared machine the load changes within seconds,
+// and a round of 100 calls (about 0.1 s) lets every scenario see nearly the same mix of quiet and busy
+// moments; the median of 90 rounds then drops the busy ones. Each gRPC scenario still makes 9000 calls.
+const ROUNDS = 90;
+const INPROC_CALLS = 3_000;
+const GRPC_CALLS = 100;
 const WARMUP_GRPC_CALLS = 500;
 
 /**
@@ -205,13 +208,21 @@ async function main(): Promise<void> {
     `rounds: ${ROUNDS}; calls per round: in-process ${INPROC_CALLS}, gRPC ${GRPC_CALLS}; unix sockets`,
   );
   for (const name of names) {
-    const rounds = samples[name]!.map((sample) => sample.wall.toFixed(1)).join(' ');
+    const walls = samples[name]!.map((sample) => sample.wall).sort((x, y) => x - y);
+    const quartile = (q: number): string => walls[Math.floor(q * (walls.length - 1))]!.toFixed(1);
     console.log(
-      `${name}: median ${result[name]} µs wall, ${medianOf(name, 'cpu')} µs CPU (wall by round: ${rounds})`,
+      `${name}: median ${result[name]} µs wall, ${medianOf(name, 'cpu')} µs CPU ` +
+        `(wall by round: quartiles ${quartile(0.25)} / ${quartile(0.75)}, min ${quartile(0)}, max ${quartile(1)})`,
     );
   }
   const cpuRatio = medianOf('grpc_chain10_us', 'cpu') / medianOf('grpc_bare_us', 'cpu');
   console.log(`CPU ratio chain10/bare: ${cpuRatio.toFixed(3)}`);
+  // Bare and chain run next to each other in most rounds, so the ratio within a round is taken under
+  // nearly the same load; its median is a check on the ratio of the medians in the JSON line.
+  const pairedRatios = samples.grpc_chain10_us!.map(
+    (sample, round) => sample.wall / samples.grpc_bare_us![round]!.wall,
+  );
+  console.log(`median of the per-round ratios chain10/bare: ${median(pairedRatios).toFixed(3)}`);
   const summary = {
     inproc_chain10_us: result.inproc_chain10_us,
     grpc_bare_us: result.grpc_bare_us,
