@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -221,4 +221,39 @@ export async function settle(fn: () => Promise<unknown>): Promise<void> {
   } catch (error) {
     console.error(error);
   }
+}
+
+/**
+ * The warnings and errors every component of the instance logged since `sinceMs` (epoch ms), oldest
+ * first, at most `limit` lines: what a test prints when traffic was lost, so a failure on CI says
+ * what the system saw at that moment.
+ */
+export function warningsSince(instance: LocalInstance, sinceMs: number, limit = 40): string[] {
+  const dir = join(instance.stateDir, 'logs');
+  if (!existsSync(dir)) return [];
+  const lines: { time: number; text: string }[] = [];
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.log'))) {
+    for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const { level, time, msg, ...fields } = JSON.parse(line) as {
+          level: number;
+          time: string;
+          msg: string;
+        };
+        const at = Date.parse(time);
+        if (level < 40 || !(at >= sinceMs)) continue;
+        lines.push({
+          time: at,
+          text: `${time} ${file.replace(/\.log$/, '')}: ${msg} ${JSON.stringify(fields)}`,
+        });
+      } catch {
+        // A line that is not a log record (a crash's stack): the component's own log shows it.
+      }
+    }
+  }
+  return lines
+    .sort((a, b) => a.time - b.time)
+    .slice(-limit)
+    .map((line) => line.text);
 }

@@ -20,6 +20,7 @@ import {
   VIP4,
   VIP6,
   type LocalInstance,
+  warningsSince,
 } from './local-instance.js';
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -185,7 +186,11 @@ describeE2e('meridio local end-to-end tests')('meridio local: runtime scaling un
         (c) => (c.Host === undefined || c.Host === '') && (c.Err !== '' || c.Sent > 0),
       );
       const lostElsewhere = connections.filter((c) => c.Err !== '' && !removed.has(c.Host ?? ''));
-      if (unanswered.length + lostElsewhere.length > 0) console.warn(asymmetryHint(instance.prefix));
+      if (unanswered.length + lostElsewhere.length > 0) {
+        console.warn(asymmetryHint(instance.prefix));
+        const warnings = warningsSince(instance, Date.parse(stats.Started));
+        console.warn(`warnings and errors logged during the run:\n${warnings.join('\n') || '(none)'}`);
+      }
       expect(unanswered).toEqual([]);
       expect(lostElsewhere).toEqual([]);
       expect(stats.FailedConnects).toBe(0);

@@ -22,6 +22,7 @@ import {
   VIP4,
   VIP6,
   type LocalInstance,
+  warningsSince,
 } from './local-instance.js';
 
 function iptablesSave(): string {
@@ -45,12 +46,19 @@ function ip(namespace: string, ...args: string[]): string {
 }
 
 function expectEveryTargetAndNothingLost(
+  instance: LocalInstance,
   stats: Statistics,
   targets: readonly string[],
   minimum: number,
 ): void {
   const analysis = analyzeHosts(stats);
   const failures = (stats.ConnStats ?? []).filter((c) => c.Err !== '').slice(0, 5);
+  if (failures.length > 0) {
+    const warnings = warningsSince(instance, Date.parse(stats.Started) - 5000);
+    console.warn(
+      `warnings and errors logged around the lost connections:\n${warnings.join('\n') || '(none)'}`,
+    );
+  }
   // One comparison, so a failure shows the whole picture.
   expect({
     enough: (stats.ConnStats?.length ?? 0) >= minimum,
@@ -149,14 +157,14 @@ describeE2e('meridio local end-to-end tests')('meridio local: traffic, LBs, VIPs
       ['IPv6', v6],
     ] as const) {
       console.log(`${family}: connections per target ${JSON.stringify(analyzeHosts(stats).lasting)}`);
-      expectEveryTargetAndNothingLost(stats, targetNames(), 1000);
+      expectEveryTargetAndNothingLost(instance, stats, targetNames(), 1000);
     }
   }, 90_000);
 
   test('the gateway uses both LBs, and a flow reaches the same target through either', async () => {
     const before = gatewayTxPackets(instance.prefix, ['lb-1', 'lb-2']);
     const stats = await instance.ctraffic({ address: VIP4, nconn: 200, durationMs: 3000 });
-    expectEveryTargetAndNothingLost(stats, targetNames(), 200);
+    expectEveryTargetAndNothingLost(instance, stats, targetNames(), 200);
     const after = gatewayTxPackets(instance.prefix, ['lb-1', 'lb-2']);
     const sent = { 'lb-1': after['lb-1']! - before['lb-1']!, 'lb-2': after['lb-2']! - before['lb-2']! };
     console.log(`packets from the gateway per LB: ${JSON.stringify(sent)}`);
@@ -220,7 +228,7 @@ describeE2e('meridio local end-to-end tests')('meridio local: traffic, LBs, VIPs
       /nexthop via 10\.10\.0\.11[^]*nexthop via 10\.10\.0\.12/,
     );
     const stats = await instance.ctraffic({ address: '30.0.0.1:5000', nconn: 100, durationMs: 2500 });
-    expectEveryTargetAndNothingLost(stats, targetNames(), 100);
+    expectEveryTargetAndNothingLost(instance, stats, targetNames(), 100);
     expect((await instance.status()).vips).toEqual(['20.0.0.1/32', '2000::1/128', '30.0.0.1/32']);
 
     const twice = await instance.local('vip', 'add', '30.0.0.1/32');
