@@ -1,38 +1,15 @@
-import { skipUnlessRoot, useNetnsSandbox } from '../../helpers/netns.js';
-import { Agent, type UdpFlowResult } from './agents.js';
-import { TestLb } from './lb.js';
-import { buildTopology, CLIENT4, CLIENT6, VIP4, VIP6, type Topology } from './topology.js';
+import { skipUnlessRoot } from '../../helpers/netns.js';
+import type { UdpFlowResult } from '../lb-shared/traffic.js';
+import { TCP_PORT, UDP_PORT, useDatapathLb } from './setup.js';
+import { CLIENT4, CLIENT6, VIP4, VIP6 } from './topology.js';
 
-const TCP_PORT = 8080;
-const UDP_PORT = 8081;
 const FLOWS = 1000;
 
 skipUnlessRoot('the LB data-path tests', ['iptables-nft', 'ping'])('LB data path (pinning on)', () => {
-  const sandbox = useNetnsSandbox('lbdp', { scope: 'all' });
-  let topology: Topology;
-  let lb: TestLb;
-  let client: Agent;
-  const servers: Agent[] = [];
-
-  beforeAll(async () => {
-    topology = buildTopology(sandbox.name, 3);
-    for (const [i, target] of topology.targets.entries()) {
-      const agent = await Agent.start(target);
-      servers.push(agent);
-      await agent.serve(`t${i + 1}`, [VIP4, VIP6], TCP_PORT, UDP_PORT);
-    }
-    client = await Agent.start(topology.client);
-    lb = new TestLb(topology, { pinning: true });
-    await lb.start();
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.stop();
-    for (const server of servers) await server.stop();
-    await lb?.stop();
-  });
+  const setup = useDatapathLb({ label: 'lbdp', targets: 3, pinning: true });
 
   it('drops VIP traffic while no target is active', async () => {
+    const { lb, client } = setup;
     const [flow] = await client.udp(VIP4, UDP_PORT, 1, 1, 1);
     expect(flow.replies).toEqual([null]);
     const stats = lb.stats();
@@ -47,6 +24,7 @@ skipUnlessRoot('the LB data-path tests', ['iptables-nft', 'ping'])('LB data path
   ])(
     'spreads %s UDP flows over 3 targets within ±25 %%, each flow on one target, as the lookup says',
     async (_, vip, source) => {
+      const { lb, client } = setup;
       await lb.setActive([1, 2, 3]);
       const flows = await client.udp(vip, UDP_PORT, FLOWS, 3);
       expectBalanced(flows.map((flow) => onlyTarget(flow)));
@@ -70,6 +48,7 @@ skipUnlessRoot('the LB data-path tests', ['iptables-nft', 'ping'])('LB data path
   ])(
     'spreads %s TCP connections over 3 targets within ±25 %%, as the lookup says',
     async (family, vip, source) => {
+      const { lb, client } = setup;
       const before = lb.stats().packets;
       const connections = await client.tcpOpen(`spread-${family}`, vip, TCP_PORT, FLOWS);
       expect(connections.filter((connection) => connection.error !== null)).toEqual([]);
@@ -95,7 +74,7 @@ skipUnlessRoot('the LB data-path tests', ['iptables-nft', 'ping'])('LB data path
   );
 
   it('counts per identifier and reports the kernel queue', () => {
-    const stats = lb.stats();
+    const stats = setup.lb.stats();
     expect(stats.perIdentifier.slice(1, 4).every((count) => count > 500)).toBe(true);
     expect(stats.perIdentifier.slice(4).every((count) => count === 0)).toBe(true);
     expect(stats.accepted).toBe(stats.perIdentifier.slice(1).reduce((a, b) => a + b, 0));

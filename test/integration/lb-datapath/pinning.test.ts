@@ -1,46 +1,17 @@
-import { skipUnlessRoot, useNetnsSandbox } from '../../helpers/netns.js';
-import { Agent, type TcpResult } from './agents.js';
+import { skipUnlessRoot } from '../../helpers/netns.js';
+import type { TcpResult } from '../lb-shared/traffic.js';
 import { countMarks } from './conntrack.js';
-import { TestLb } from './lb.js';
-import { buildTopology, CLIENT4, CLIENT6, VIP4, VIP6, type Topology } from './topology.js';
+import { FAMILIES, tcpFlow, TCP_PORT, useDatapathLb } from './setup.js';
 
-const TCP_PORT = 8080;
 const CONNECTIONS = 300;
 
-const families = [
-  { family: 'IPv4', vip: VIP4, source: CLIENT4 },
-  { family: 'IPv6', vip: VIP6, source: CLIENT6 },
-];
-
 skipUnlessRoot('the LB flow pinning tests', ['iptables-nft', 'ping'])('LB with flow pinning', () => {
-  const sandbox = useNetnsSandbox('lbpin', { scope: 'all' });
-  let topology: Topology;
-  let lb: TestLb;
-  let client: Agent;
-  const servers: Agent[] = [];
-
-  beforeAll(async () => {
-    topology = buildTopology(sandbox.name, 4);
-    for (const [i, target] of topology.targets.entries()) {
-      const agent = await Agent.start(target);
-      servers.push(agent);
-      await agent.serve(`t${i + 1}`, [VIP4, VIP6], TCP_PORT, TCP_PORT + 1);
-    }
-    client = await Agent.start(topology.client);
-    lb = new TestLb(topology, { pinning: true });
-    await lb.start();
-    await lb.setActive([1, 2, 3]);
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.stop();
-    for (const server of servers) await server.stop();
-    await lb?.stop();
-  });
+  const setup = useDatapathLb({ label: 'lbpin', targets: 4, pinning: true, active: [1, 2, 3] });
 
   it('keeps established connections on their target while a target joins and another leaves', async () => {
+    const { topology, lb, client } = setup;
     const original = new Map<string, TcpResult[]>();
-    for (const { family, vip } of families) {
+    for (const { family, vip } of FAMILIES) {
       const opened = await client.tcpOpen(`original-${family}`, vip, TCP_PORT, CONNECTIONS);
       expect(opened.filter((connection) => connection.error !== null)).toEqual([]);
       expect(new Set(opened.map((connection) => connection.target))).toEqual(new Set(['t1', 't2', 't3']));
@@ -51,7 +22,7 @@ skipUnlessRoot('the LB flow pinning tests', ['iptables-nft', 'ping'])('LB with f
     // connection notices; new connections reach the newcomer.
     await lb.setActive([1, 2, 3, 4]);
     const joined = new Map<string, TcpResult[]>();
-    for (const { family, vip, source } of families) {
+    for (const { family, vip, source } of FAMILIES) {
       const queuedBefore = lb.stats().packets;
       const replies = await client.tcpPing(`original-${family}`);
       // Pinned packets leave the chain at the restored mark: none of them crossed to the queue.
@@ -80,13 +51,13 @@ skipUnlessRoot('the LB flow pinning tests', ['iptables-nft', 'ping'])('LB with f
     const marks = countMarks(topology.lb);
     expect(marks.get(5002)).toBeUndefined();
     for (const mark of [5001, 5003, 5004]) expect(marks.get(mark)).toBe(pinned.get(mark));
-    for (const { family, vip } of families) {
+    for (const { family, vip } of FAMILIES) {
       for (const group of ['original', 'joined']) {
         const before = (group === 'original' ? original : joined).get(family) ?? [];
         const replies = await client.tcpPing(`${group}-${family}`);
         expect(replies.map(({ target, error }) => ({ target, error }))).toEqual(
           before.map(({ target }) =>
-            target === 't2' ? { target: null, error: 'reset' } : { target, error: null },
+            target === 't2' ? { target: null, error: 'ECONNRESET' } : { target, error: null },
           ),
         );
       }
@@ -97,13 +68,3 @@ skipUnlessRoot('the LB flow pinning tests', ['iptables-nft', 'ping'])('LB with f
     expect(countMarks(topology.lb).get(5002)).toBeUndefined();
   }, 90_000);
 });
-
-function tcpFlow(source: string, destination: string, connection: TcpResult) {
-  return {
-    source,
-    destination,
-    protocol: 'tcp' as const,
-    sourcePort: connection.port ?? 0,
-    destinationPort: TCP_PORT,
-  };
-}

@@ -10,9 +10,10 @@ import {
   openNfQueue,
 } from '../../../sdk/nfqueue/index.js';
 import { skipUnlessRoot, useNetnsSandbox } from '../../helpers/netns.js';
-import { Agent } from './agents.js';
+import { TrafficAgent } from '../lb-shared/traffic.js';
 import { CAP_NET_ADMIN, withoutCapability } from './capabilities.js';
 import { TestLb } from './lb.js';
+import { targetAddresses } from '../lb-shared/topology.js';
 import { buildTopology, VIP4, VIP6 } from './topology.js';
 
 skipUnlessRoot('the NFQUEUE queue tests', ['iptables-nft', 'ping'])('NFQUEUE queue', () => {
@@ -82,9 +83,11 @@ skipUnlessRoot('the NFQUEUE queue tests', ['iptables-nft', 'ping'])('NFQUEUE que
 
   it('decides in JavaScript once per packet in the comparison mode', async () => {
     const topology = buildTopology(sandbox.name, 2);
-    const servers = await Promise.all(topology.targets.map((target) => Agent.start(target)));
-    await Promise.all(servers.map((server, i) => server.serve(`t${i + 1}`, [VIP4, VIP6], 8080, 8081)));
-    const client = await Agent.start(topology.client);
+    const servers = await Promise.all(topology.targets.map((target) => TrafficAgent.start(target)));
+    await Promise.all(
+      servers.map((server, i) => server.serve(`t${i + 1}`, 8080, { port: 8081, addresses: [VIP4, VIP6] })),
+    );
+    const client = await TrafficAgent.start(topology.client);
     const lb = new TestLb(topology, { pinning: false, javascriptPerPacket: true });
     try {
       await lb.start();
@@ -112,13 +115,21 @@ skipUnlessRoot('the NFQUEUE queue tests', ['iptables-nft', 'ping'])('NFQUEUE que
     async (failOpen) => {
       const topology = buildTopology(sandbox.name, 1);
       const [server, client] = await Promise.all([
-        Agent.start(topology.targets[0]),
-        Agent.start(topology.client),
+        TrafficAgent.start(topology.targets[0]),
+        TrafficAgent.start(topology.client),
       ]);
       try {
-        await server.serve('t1', [VIP4, VIP6], 8080, 8081);
+        await server.serve('t1', 8080, { port: 8081, addresses: [VIP4, VIP6] });
         // Unmarked VIP packets reach target 1 through the main table instead of the blackhole.
-        execFileSync('ip', ['-n', topology.lb, 'route', 'replace', `${VIP4}/32`, 'via', '10.1.1.2']);
+        execFileSync('ip', [
+          '-n',
+          topology.lb,
+          'route',
+          'replace',
+          `${VIP4}/32`,
+          'via',
+          targetAddresses(1).own4,
+        ]);
         await applyLbChains({ netns: topology.lb, vips: [VIP4], queue: 4, pinning: false });
         const table = createFlowTable();
         // A slow JavaScript decision that drops everything: only the kernel's overflow policy lets packets through.

@@ -1,5 +1,7 @@
-// Traffic agent run inside a network namespace (`ip netns exec <ns> node agent.mjs`): a target server
-// or a client, driven by JSON lines on stdin ({ id, op, args }) and answering on stdout ({ id, result }).
+// Traffic agent run inside a network namespace (`ip netns exec <ns> node traffic-agent.mjs`): a target
+// server or a client, driven by JSON lines on stdin ({ id, op, args }) and answering on stdout
+// ({ id, result } or { id, error }). serve: a TCP server (and UDP sockets on the given addresses)
+// answering with the target's name. udp/tcpOpen/tcpPing: flows that record which target answered.
 import dgram from 'node:dgram';
 import net from 'node:net';
 import process from 'node:process';
@@ -21,7 +23,7 @@ function lines(socket, onLine) {
   });
 }
 
-async function serve({ name, tcpPort, udpPort, addresses }) {
+async function serve({ name, tcpPort, udpPort, addresses = [] }) {
   const server = net.createServer((socket) => {
     socket.on('error', () => undefined);
     lines(socket, () => socket.write(`${name}\n`));
@@ -92,13 +94,13 @@ function nextLine(entry, timeoutMs) {
 function connect(host, port, timeoutMs) {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
-    const entry = { socket, port: undefined, waiting: undefined, broken: undefined };
+    const entry = { socket, port: null, waiting: undefined, broken: undefined };
     const timer = setTimeout(() => {
       socket.destroy();
       resolve({ entry, error: 'timeout' });
     }, timeoutMs);
     socket.on('error', (error) => {
-      entry.broken = error.code === 'ECONNRESET' ? 'reset' : error.code;
+      entry.broken = error.code ?? 'error';
       entry.waiting?.({ error: entry.broken });
     });
     socket.on('close', () => {

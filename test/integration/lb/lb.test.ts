@@ -29,16 +29,16 @@ import {
 } from './support.js';
 import {
   buildLbTopology,
-  lbKernelState,
   targetAddresses,
   TCP_PORT,
   VIP4,
   VIP6,
   VIPS,
   type LbTopology,
-} from './topology.js';
+} from '../lb-shared/topology.js';
+import { lbKernelState } from './kernel-state.js';
 import { countMarks } from '../lb-datapath/conntrack.js';
-import { countByTarget, TrafficAgent, type TcpResult } from './traffic.js';
+import { countByTarget, TopologyAgents, type TcpResult, type TrafficAgent } from '../lb-shared/traffic.js';
 
 const LB_NAME = 'lb-a';
 const CONNECTIONS = 60;
@@ -52,7 +52,7 @@ skipUnlessRoot('the LB endpoint tests', ['iptables-nft', 'ping'])('meridio lb (i
   let configFile: string;
   let logLines: LogLine[];
   let client: TrafficAgent;
-  const servers: TrafficAgent[] = [];
+  const agents = new TopologyAgents();
   const channels = new GrpcChannelCache();
   let proxyConnection: Connection | undefined;
   let proxyClient: ReturnType<typeof newClient>;
@@ -62,12 +62,8 @@ skipUnlessRoot('the LB endpoint tests', ['iptables-nft', 'ping'])('meridio lb (i
     // Targets 1 and 2 are linked to the LB; target 3 only gets there through an NSM connection.
     topology = buildLbTopology(sandbox.name, [true, true, false]);
     services = await startServices('lb-in');
-    for (const [index, namespace] of topology.targets.entries()) {
-      const agent = await TrafficAgent.start(namespace);
-      await agent.serve(`t${index + 1}`, TCP_PORT);
-      servers.push(agent);
-    }
-    client = await TrafficAgent.start(topology.client);
+    await agents.start(topology, TCP_PORT);
+    client = agents.client;
     configFile = join(services.dir, 'meridio.conf');
     const { logger, lines } = capturingLogger();
     logLines = lines;
@@ -88,8 +84,7 @@ skipUnlessRoot('the LB endpoint tests', ['iptables-nft', 'ping'])('meridio lb (i
   }, 60_000);
 
   afterAll(async () => {
-    await client?.stop();
-    for (const server of servers) await server.stop();
+    await agents.stop();
     await lb?.stop();
     await vipSource?.close();
     channels.close();
@@ -98,14 +93,14 @@ skipUnlessRoot('the LB endpoint tests', ['iptables-nft', 'ping'])('meridio lb (i
 
   async function openBoth(group: string): Promise<TcpResult[]> {
     const results = [
-      ...(await client.open(`${group}-4`, VIP4, TCP_PORT, CONNECTIONS)),
-      ...(await client.open(`${group}-6`, VIP6, TCP_PORT, CONNECTIONS)),
+      ...(await client.tcpOpen(`${group}-4`, VIP4, TCP_PORT, CONNECTIONS)),
+      ...(await client.tcpOpen(`${group}-6`, VIP6, TCP_PORT, CONNECTIONS)),
     ];
     return results;
   }
 
   async function pingBoth(group: string): Promise<TcpResult[]> {
-    return [...(await client.ping(`${group}-4`)), ...(await client.ping(`${group}-6`))];
+    return [...(await client.tcpPing(`${group}-4`)), ...(await client.tcpPing(`${group}-6`))];
   }
 
   it('registers its endpoint for load-balancer in the NSM registry, with its labels', () => {
@@ -136,7 +131,7 @@ skipUnlessRoot('the LB endpoint tests', ['iptables-nft', 'ping'])('meridio lb (i
     expect(state.rules).toHaveLength(4);
     expect(state.tableRoutes).toEqual(
       expect.arrayContaining([
-        expect.stringContaining('default via 172.16.1.2 dev lt1 table 5001'),
+        expect.stringContaining('default via 10.1.1.2 dev lt1 table 5001'),
         expect.stringContaining('default via fd00:2::2 dev lt2'),
       ]),
     );
@@ -210,7 +205,7 @@ skipUnlessRoot('the LB endpoint tests', ['iptables-nft', 'ping'])('meridio lb (i
         'mark',
         '5002',
       );
-      expect(marked4).toMatch(/via 172\.16\.1\.2 dev lt1 table 5001/);
+      expect(marked4).toMatch(/via 10\.1\.1\.2 dev lt1 table 5001/);
       expect(marked6).toMatch(/via fd00:2::2 dev lt2 table 5002/);
     } finally {
       ip(topology.lb, 'route', 'del', 'default');
@@ -327,7 +322,7 @@ skipUnlessRoot('the LB endpoint tests', ['iptables-nft', 'ping'])('meridio lb (i
       expect.stringContaining('identifier "x"'),
       expect.stringContaining('has no "identifier"'),
       expect.stringContaining(
-        'asks for identifier 1, which target 172.16.1.2/24,fd00:1::2/64 (identifier 1) already has',
+        'asks for identifier 1, which target 10.1.1.2/24,fd00:1::2/64 (identifier 1) already has',
       ),
     ]);
     expect(refusedLines.every((line) => line.level === 50)).toBe(true);

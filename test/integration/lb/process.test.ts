@@ -15,18 +15,9 @@ import { createFlowTable } from '../../../sdk/nfqueue/index.js';
 import { skipUnlessRoot, useNetnsSandbox } from '../../helpers/netns.js';
 import { countMarks } from '../lb-datapath/conntrack.js';
 import { eventually, nspTarget, startServices, type Services } from './support.js';
-import {
-  buildLbTopology,
-  duplicates,
-  lbKernelState,
-  TCP_PORT,
-  VIP4,
-  VIP6,
-  VIPS,
-  type LbKernelState,
-  type LbTopology,
-} from './topology.js';
-import { countByTarget, TrafficAgent } from './traffic.js';
+import { buildLbTopology, TCP_PORT, VIP4, VIP6, VIPS, type LbTopology } from '../lb-shared/topology.js';
+import { duplicates, lbKernelState, type LbKernelState } from './kernel-state.js';
+import { countByTarget, TopologyAgents, type TrafficAgent } from '../lb-shared/traffic.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 /** `make test` builds (tsc -p tsconfig.json) before jest; the process runs the compiled command. */
@@ -45,7 +36,7 @@ skipUnlessRoot('the meridio lb process tests', ['iptables-nft', 'ping'])('meridi
   let topology: LbTopology;
   let services: Services;
   let client: TrafficAgent;
-  const servers: TrafficAgent[] = [];
+  const agents = new TopologyAgents();
   const processes: LbProcess[] = [];
 
   function startLbProcess(): LbProcess {
@@ -107,12 +98,8 @@ skipUnlessRoot('the meridio lb process tests', ['iptables-nft', 'ping'])('meridi
     }
     topology = buildLbTopology(sandbox.name, [true, true, true]);
     services = await startServices('lb-proc');
-    for (const [index, namespace] of topology.targets.entries()) {
-      const agent = await TrafficAgent.start(namespace);
-      await agent.serve(`t${index + 1}`, TCP_PORT);
-      servers.push(agent);
-    }
-    client = await TrafficAgent.start(topology.client);
+    await agents.start(topology, TCP_PORT);
+    client = agents.client;
     for (const i of [1, 2, 3]) await services.nspClient.register(nspTarget(i));
   }, 60_000);
 
@@ -120,8 +107,7 @@ skipUnlessRoot('the meridio lb process tests', ['iptables-nft', 'ping'])('meridi
     for (const lb of processes)
       if (lb.child.exitCode === null && lb.child.signalCode === null) lb.child.kill('SIGKILL');
     await Promise.all(processes.map((lb) => lb.exited));
-    await client?.stop();
-    for (const server of servers) await server.stop();
+    await agents.stop();
     await services?.stop();
   });
 
@@ -129,8 +115,8 @@ skipUnlessRoot('the meridio lb process tests', ['iptables-nft', 'ping'])('meridi
     const first = startLbProcess();
     const before = await serving(first);
     const opened = [
-      ...(await client.open('kept-4', VIP4, TCP_PORT, 30)),
-      ...(await client.open('kept-6', VIP6, TCP_PORT, 30)),
+      ...(await client.tcpOpen('kept-4', VIP4, TCP_PORT, 30)),
+      ...(await client.tcpOpen('kept-6', VIP6, TCP_PORT, 30)),
     ];
     expect(opened.filter((result) => result.error !== null)).toEqual([]);
     expect(Object.keys(countByTarget(opened)).sort()).toEqual(['t1', 't2', 't3']);
@@ -152,21 +138,21 @@ skipUnlessRoot('the meridio lb process tests', ['iptables-nft', 'ping'])('meridi
     expect(after.chains.filter((line) => line.includes('-A PREROUTING'))).toHaveLength(2);
 
     const fresh = [
-      ...(await client.open('fresh-4', VIP4, TCP_PORT, 30)),
-      ...(await client.open('fresh-6', VIP6, TCP_PORT, 30)),
+      ...(await client.tcpOpen('fresh-4', VIP4, TCP_PORT, 30)),
+      ...(await client.tcpOpen('fresh-6', VIP6, TCP_PORT, 30)),
     ];
     expect(fresh.filter((result) => result.error !== null)).toEqual([]);
     expect(Object.keys(countByTarget(fresh)).sort()).toEqual(['t1', 't2', 't3']);
     // Same targets, same Maglev table: the connections opened before the kill reach the same targets.
-    const kept = [...(await client.ping('kept-4')), ...(await client.ping('kept-6'))];
+    const kept = [...(await client.tcpPing('kept-4')), ...(await client.tcpPing('kept-6'))];
     expect(kept.map((result) => result.target)).toEqual(opened.map((result) => result.target));
   });
 
   it('after kill -9, a restart forgets the pinned flows of a target that left meanwhile: they move instead of hanging', async () => {
     const killed = processes.at(-1)!;
     const opened = [
-      ...(await client.open('stale-4', VIP4, TCP_PORT, 30)),
-      ...(await client.open('stale-6', VIP6, TCP_PORT, 30)),
+      ...(await client.tcpOpen('stale-4', VIP4, TCP_PORT, 30)),
+      ...(await client.tcpOpen('stale-6', VIP6, TCP_PORT, 30)),
     ];
     expect(opened.filter((result) => result.error !== null)).toEqual([]);
     expect(countMarks(topology.lb).get(5003)).toBeGreaterThan(0);
@@ -197,7 +183,7 @@ skipUnlessRoot('the meridio lb process tests', ['iptables-nft', 'ping'])('meridi
       return target === result.target ? { target, error: null } : { target: null, error: 'ECONNRESET' };
     });
     expect(expected.filter((result) => result.error === null).length).toBeGreaterThan(0);
-    const after = [...(await client.ping('stale-4')), ...(await client.ping('stale-6'))];
+    const after = [...(await client.tcpPing('stale-4')), ...(await client.tcpPing('stale-6'))];
     expect(after.map(({ target, error }) => ({ target, error }))).toEqual(expected);
 
     await services.nspClient.register(nspTarget(3));

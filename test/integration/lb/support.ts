@@ -8,7 +8,7 @@ import pino, { type Logger } from 'pino';
 import { type RunningNsm, startNsm } from '../../../endpoints/nsm/index.js';
 import { type RunningNspService, startNspService } from '../../../endpoints/nsp/index.js';
 import { createNspClient, type NspClient, type NspTarget } from '../../../sdk/services/nsp/index.js';
-import { targetAddresses } from './topology.js';
+import { targetAddresses } from '../lb-shared/topology.js';
 
 export interface LogLine {
   readonly level: number;

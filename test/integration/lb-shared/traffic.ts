@@ -5,11 +5,24 @@ import { fileURLToPath } from 'node:url';
 
 const AGENT = fileURLToPath(new URL('./traffic-agent.mjs', import.meta.url));
 
+export interface UdpFlowResult {
+  readonly port: number;
+  /** Per datagram, the name of the target that answered, or null. */
+  readonly replies: (string | null)[];
+}
+
 export interface TcpResult {
   readonly port: number | null;
   /** The name of the target that answered, or null. */
   readonly target: string | null;
+  /** null, 'timeout', 'closed' or the socket's error code (e.g. 'ECONNRESET'). */
   readonly error: string | null;
+}
+
+/** UDP sockets a target answers on: bound to its VIPs, so replies leave with the VIP as source. */
+export interface UdpService {
+  readonly port: number;
+  readonly addresses: readonly string[];
 }
 
 export class TrafficAgent {
@@ -61,22 +74,24 @@ export class TrafficAgent {
     });
   }
 
-  serve(name: string, port: number): Promise<unknown> {
-    return this.call('serve', { name, port });
+  /** Answers with `name` on TCP `tcpPort` (all addresses) and, if given, on the UDP sockets. */
+  serve(name: string, tcpPort: number, udp?: UdpService): Promise<unknown> {
+    return this.call('serve', { name, tcpPort, udpPort: udp?.port, addresses: udp?.addresses ?? [] });
+  }
+
+  /** `flows` sockets send `packets` datagrams each; a datagram without answer is retried `attempts` times. */
+  udp(host: string, port: number, flows: number, packets: number, attempts = 4): Promise<UdpFlowResult[]> {
+    return this.call('udp', { host, port, flows, packets, attempts });
   }
 
   /** Opens `count` connections kept in `group`; each says which target answered. */
-  open(group: string, host: string, port: number, count: number): Promise<TcpResult[]> {
-    return this.call('open', { group, host, port, count });
+  tcpOpen(group: string, host: string, port: number, count: number): Promise<TcpResult[]> {
+    return this.call('tcpOpen', { group, host, port, count });
   }
 
   /** Asks every connection of `group` again. */
-  ping(group: string): Promise<TcpResult[]> {
-    return this.call('ping', { group });
-  }
-
-  closeAll(): Promise<unknown> {
-    return this.call('closeAll', {});
+  tcpPing(group: string): Promise<TcpResult[]> {
+    return this.call('tcpPing', { group });
   }
 
   async stop(): Promise<void> {
@@ -88,7 +103,39 @@ export class TrafficAgent {
   }
 }
 
-/** How many connections each target answered (null = no answer). */
+/**
+ * The agents of a topology: target i serves as `t<i>`, the client opens flows. Each agent is kept as
+ * soon as it runs, so `stop()` ends every started one even when a later start failed.
+ */
+export class TopologyAgents {
+  readonly servers: TrafficAgent[] = [];
+  private clientAgent: TrafficAgent | undefined;
+
+  get client(): TrafficAgent {
+    if (this.clientAgent === undefined) throw new Error('the client agent is not started');
+    return this.clientAgent;
+  }
+
+  async start(
+    topology: { readonly client: string; readonly targets: readonly string[] },
+    tcpPort: number,
+    udp?: UdpService,
+  ): Promise<void> {
+    for (const [index, namespace] of topology.targets.entries()) {
+      const agent = await TrafficAgent.start(namespace);
+      this.servers.push(agent);
+      await agent.serve(`t${index + 1}`, tcpPort, udp);
+    }
+    this.clientAgent = await TrafficAgent.start(topology.client);
+  }
+
+  async stop(): Promise<void> {
+    await this.clientAgent?.stop();
+    for (const server of this.servers) await server.stop();
+  }
+}
+
+/** How many connections each target answered (errors counted as `error:<error>`). */
 export function countByTarget(results: readonly TcpResult[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const result of results) {
