@@ -224,11 +224,11 @@ export async function settle(fn: () => Promise<unknown>): Promise<void> {
 }
 
 /**
- * The warnings and errors every component of the instance logged since `sinceMs` (epoch ms), oldest
- * first, at most `limit` lines: what a test prints when traffic was lost, so a failure on CI says
- * what the system saw at that moment.
+ * What every component of the instance logged since `sinceMs` (epoch ms) at info level and above,
+ * without the per-call lines, oldest first, the last `limit` lines: what a test prints when traffic
+ * was lost, so a failure on CI says what the system saw and did at that moment.
  */
-export function warningsSince(instance: LocalInstance, sinceMs: number, limit = 40): string[] {
+export function warningsSince(instance: LocalInstance, sinceMs: number, limit = 60): string[] {
   const dir = join(instance.stateDir, 'logs');
   if (!existsSync(dir)) return [];
   const lines: { time: number; text: string }[] = [];
@@ -242,7 +242,9 @@ export function warningsSince(instance: LocalInstance, sinceMs: number, limit = 
           msg: string;
         };
         const at = Date.parse(time);
-        if (level < 40 || !(at >= sinceMs)) continue;
+        // Warnings, and what changed (info lines other than the per-call "request done").
+        if (level < 30 || (level < 40 && msg === 'request done') || !(at >= sinceMs)) continue;
+        if (file.startsWith('ctraffic-') && level < 40) continue;
         lines.push({
           time: at,
           text: `${time} ${file.replace(/\.log$/, '')}: ${msg} ${JSON.stringify(fields)}`,
