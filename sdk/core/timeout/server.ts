@@ -2,7 +2,8 @@ import { previousSegment, timestampToMs } from '../connection.js';
 import type { Context } from '../context.js';
 import { eventFactoryOf } from '../begin/index.js';
 import type { NetworkServiceServer, Next } from '../element.js';
-import { FailedPreconditionError, joinErrors, messageOf } from '../errors.js';
+import { FailedPreconditionError, messageOf } from '../errors.js';
+import { closeAfterFailure } from '../rollback.js';
 import { serverMetadata } from '../metadata/index.js';
 import type { Connection, NetworkServiceRequest } from '../types.js';
 import { cancelExpiry, ExpiryTimer, hasExpiry, storeExpiry } from './metadata.js';
@@ -21,7 +22,7 @@ async function request(ctx: Context, request: NetworkServiceRequest, next: Next)
         'segment token and expiry (updatetoken)',
     );
     // A refresh keeps the connection and its current expiry; a new connection is closed downstream.
-    if (!refresh) await closeDownstream(ctx, connection, next, error);
+    if (!refresh) return closeAfterFailure(ctx, connection, (c, conn) => next.close(c, conn), error);
     throw error;
   }
   cancelExpiry(metadata);
@@ -35,22 +36,6 @@ async function request(ctx: Context, request: NetworkServiceRequest, next: Next)
   });
   storeExpiry(metadata, expiry.start());
   return connection;
-}
-
-async function closeDownstream(
-  ctx: Context,
-  connection: Connection,
-  next: Next,
-  cause: Error,
-): Promise<void> {
-  const [closeCtx, cancel] = ctx.postpone();
-  try {
-    await next.close(closeCtx, connection);
-  } catch (closeError) {
-    throw joinErrors(cause, closeError);
-  } finally {
-    cancel();
-  }
 }
 
 async function close(ctx: Context, connection: Connection, next: Next): Promise<void> {
