@@ -63,6 +63,11 @@ const CTRAFFIC_SETTINGS = {
     'churn: short connections opened per second besides the long-lived ones (each in its own ConnStats entry)',
     0,
   ),
+  readTimeout: setting.duration({
+    description: 'how long a connection waits for the echo of a packet before it counts as lost',
+    default: 1000,
+    minMs: 1,
+  }),
   connLifetime: setting.duration({
     description: 'how long each churn connection lives, exchanging a packet every 200ms',
     default: 1000,
@@ -183,6 +188,7 @@ async function client(settings: Settings, address: HostPort): Promise<number> {
       reconnect: settings.reconnect,
       newConnsPerSecond: settings.newConnRate,
       churnLifetimeMs: settings.connLifetime,
+      readTimeoutMs: settings.readTimeout,
       signal: stop.signal,
       ...(settings.monitor
         ? {

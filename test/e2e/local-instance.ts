@@ -94,6 +94,12 @@ export interface CtrafficOptions {
   readonly rate?: number;
   readonly newConnRate?: number;
   readonly connLifetimeMs?: number;
+  /**
+   * How long a connection waits for an echo before it counts as lost (default 3 s: on a loaded 2-core
+   * machine a target's echo server can be off the CPU for over a second, which is not a lost connection;
+   * a broken path stays broken far longer).
+   */
+  readonly readTimeoutMs?: number;
   /** Ends the run early (the report covers what was done). */
   readonly signal?: AbortSignal;
 }
@@ -147,6 +153,8 @@ export function newInstance(label: string): LocalInstance {
           String(options.newConnRate ?? 0),
           '--conn-lifetime',
           `${options.connLifetimeMs ?? 1000}ms`,
+          '--read-timeout',
+          `${options.readTimeoutMs ?? 3000}ms`,
           '--stats',
           'all',
         ],

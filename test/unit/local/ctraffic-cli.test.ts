@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -166,6 +167,34 @@ describe('meridio ctraffic', () => {
     expect(await metrics(join(dir, 'm.sock'))).toMatch(
       /ctraffic_server_connections_total\{component="ctraffic"\} (\d{2,})/,
     );
+  }, 30_000);
+
+  test('--read-timeout: a connection whose echo does not come within it counts as lost, saying so', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port: silentPort } = silent.address() as AddressInfo;
+      const run = await ctraffic(
+        '--address',
+        `127.0.0.1:${silentPort}`,
+        '--nconn',
+        '1',
+        '--timeout',
+        '1200ms',
+        '--read-timeout',
+        '300ms',
+        '--reconnect=false',
+        '--stats',
+        'all',
+      );
+      const report = JSON.parse(run.stdout) as { ConnStats: { Err: string }[] };
+      expect(report.ConnStats[0]?.Err).toBe('read timeout after 300 ms');
+      const bad = await ctraffic('--read-timeout', 'soon');
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('read-timeout');
+    } finally {
+      silent.close();
+    }
   }, 30_000);
 
   test('bad input: one sentence, exit 2; an unreadable or partial report: exit 1', async () => {
