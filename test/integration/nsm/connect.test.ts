@@ -1,6 +1,3 @@
-import { join } from 'node:path';
-
-import { startNsm, type RunningNsm } from '../../../endpoints/nsm/index.js';
 import {
   type Connection,
   contextOf,
@@ -14,16 +11,12 @@ import {
   linksOf,
   netnsState,
   ping,
-  registerOverGrpc,
-  registrationOf,
+  type PointToPoint,
   run,
-  startTestClient,
-  startTestEndpoint,
+  startPointToPoint,
   tcpExchange,
   tempDir,
-  testLogger,
   type TestClient,
-  type TestEndpoint,
 } from './fixtures.js';
 
 /** Sets the MTU and a source policy route in the connection context, as an endpoint's own element would. */
@@ -55,22 +48,17 @@ skipUnlessRoot('embedded NSM connection tests', ['ping'])(
   () => {
     const sandbox = useNetnsSandbox('nsmc');
     let dir: ReturnType<typeof tempDir>;
-    let nsm: RunningNsm | undefined;
-    let endpoint: TestEndpoint | undefined;
+    let bed: PointToPoint | undefined;
     let client: TestClient | undefined;
-    let registration: { close(): Promise<void> } | undefined;
 
     beforeEach(() => {
       dir = tempDir();
     });
 
     afterEach(async () => {
-      client?.stop();
-      await registration?.close();
-      await endpoint?.stop();
-      await nsm?.stop();
+      await bed?.stop();
       dir.remove();
-      [client, registration, endpoint, nsm] = [undefined, undefined, undefined, undefined];
+      [bed, client] = [undefined, undefined];
     });
 
     async function setUp(
@@ -80,18 +68,14 @@ skipUnlessRoot('embedded NSM connection tests', ['ping'])(
       const a = sandbox.create('a').name;
       const b = sandbox.create('b').name;
       const before = [await netnsState(a), await netnsState(b)];
-      nsm = await startNsm({ socket: join(dir.path, 'nsm.sock'), logger: testLogger() });
-      const options = {
-        name: 'nse-b',
-        service: 'svc',
-        netns: b,
+      bed = await startPointToPoint({
+        a,
+        b,
         socketDir: dir.path,
         ipam: { ipv4: '172.30.1', ipv6: 'fd00:30:1::', clientOnly },
         extra,
-      };
-      endpoint = await startTestEndpoint(options);
-      registration = await registerOverGrpc(nsm.address, registrationOf(endpoint, options));
-      client = startTestClient({ nsmAddress: nsm.address, netns: a });
+      });
+      client = bed.client;
       return { a, b, before };
     }
 

@@ -30,6 +30,7 @@ import {
   kernelMechanismServer,
 } from '../../../sdk/middleware/kernel-mechanism/index.js';
 import { countServer, type CountingServer } from '../../../sdk/testing/index.js';
+import { type RunningNsm, startNsm } from '../../../endpoints/nsm/index.js';
 import type { Registry } from '../../../endpoints/nsm/registry/index.js';
 import { createRegistryClient, type RegistryClient } from '../../../sdk/registry/index.js';
 import { p2pIpam, type P2pIpamOptions } from './p2p-ipam.js';
@@ -315,4 +316,51 @@ export async function addressesOf(netns: string, ifname: string): Promise<string
     .filter((a) => a.scope === 'global')
     .map((a) => `${a.local}/${a.prefixlen}`)
     .sort();
+}
+
+/** The common bed: an in-process NSM, endpoint `nse-b` of service `svc` in namespace b, a client in a. */
+export interface PointToPoint {
+  readonly a: string;
+  readonly b: string;
+  readonly nsm: RunningNsm;
+  readonly endpoint: TestEndpoint;
+  readonly client: TestClient;
+  /** Stops the client, unregisters and stops the endpoint, stops the NSM (namespaces: the sandbox's). */
+  stop(): Promise<void>;
+}
+
+export async function startPointToPoint(options: {
+  /** Two namespaces the caller made (and removes): the client's and the endpoint's. */
+  readonly a: string;
+  readonly b: string;
+  readonly socketDir: string;
+  readonly ipam: P2pIpamOptions;
+  readonly extra?: NetworkServiceServer[];
+}): Promise<PointToPoint> {
+  const { a, b } = options;
+  const nsm = await startNsm({ socket: join(options.socketDir, 'nsm.sock'), logger: testLogger() });
+  const endpointOptions: TestEndpointOptions = {
+    name: 'nse-b',
+    service: 'svc',
+    netns: b,
+    socketDir: options.socketDir,
+    ipam: options.ipam,
+    ...(options.extra === undefined ? {} : { extra: options.extra }),
+  };
+  const endpoint = await startTestEndpoint(endpointOptions);
+  const registration = await registerOverGrpc(nsm.address, registrationOf(endpoint, endpointOptions));
+  const client = startTestClient({ nsmAddress: nsm.address, netns: a });
+  return {
+    a,
+    b,
+    nsm,
+    endpoint,
+    client,
+    stop: async () => {
+      client.stop();
+      await registration.close();
+      await endpoint.stop();
+      await nsm.stop();
+    },
+  };
 }

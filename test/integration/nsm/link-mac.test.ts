@@ -1,22 +1,8 @@
-import { join } from 'node:path';
-
-import { startNsm, type RunningNsm } from '../../../endpoints/nsm/index.js';
 import { connectionMac } from '../../../endpoints/nsm/forwarder/index.js';
 import type { Connection } from '../../../sdk/core/index.js';
 import { interfaceNameOf } from '../../../sdk/middleware/kernel-mechanism/index.js';
 import { skipUnlessRoot, useNetnsSandbox } from '../../helpers/netns.js';
-import {
-  linksOf,
-  registerOverGrpc,
-  registrationOf,
-  run,
-  startTestClient,
-  startTestEndpoint,
-  tempDir,
-  testLogger,
-  type TestClient,
-  type TestEndpoint,
-} from './fixtures.js';
+import { linksOf, type PointToPoint, run, startPointToPoint, tempDir, type TestClient } from './fixtures.js';
 
 async function macOf(netns: string, ifname: string): Promise<string> {
   const result = await run('ip', ['-n', netns, '-j', 'link', 'show', 'dev', ifname]);
@@ -28,35 +14,26 @@ skipUnlessRoot('embedded NSM link MAC tests', [])(
   () => {
     const sandbox = useNetnsSandbox('nsmmac');
     let dir: ReturnType<typeof tempDir>;
-    let nsm: RunningNsm;
-    let endpoint: TestEndpoint;
-    let registration: { close(): Promise<void> };
+    let bed: PointToPoint | undefined;
     let client: TestClient;
     let a: string;
     let b: string;
 
     beforeEach(async () => {
       dir = tempDir();
-      a = sandbox.create('a').name;
-      b = sandbox.create('b').name;
-      nsm = await startNsm({ socket: join(dir.path, 'nsm.sock'), logger: testLogger() });
-      const options = {
-        name: 'nse-b',
-        service: 'svc',
-        netns: b,
+      const started = await startPointToPoint({
+        a: sandbox.create('a').name,
+        b: sandbox.create('b').name,
         socketDir: dir.path,
         ipam: { ipv4: '172.30.41', ipv6: 'fd00:30:41::' },
-      };
-      endpoint = await startTestEndpoint(options);
-      registration = await registerOverGrpc(nsm.address, registrationOf(endpoint, options));
-      client = startTestClient({ nsmAddress: nsm.address, netns: a });
+      });
+      bed = started;
+      ({ a, b, client } = started);
     });
 
     afterEach(async () => {
-      client.stop();
-      await registration.close();
-      await endpoint.stop();
-      await nsm.stop();
+      await bed?.stop();
+      bed = undefined;
       dir.remove();
     });
 
