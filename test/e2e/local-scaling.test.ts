@@ -188,7 +188,7 @@ describeE2e('meridio local end-to-end tests')('meridio local: runtime scaling un
       const lostElsewhere = connections.filter((c) => c.Err !== '' && !removed.has(c.Host ?? ''));
       if (unanswered.length + lostElsewhere.length > 0) {
         console.warn(asymmetryHint(instance.prefix));
-        const warnings = warningsSince(instance, Date.parse(stats.Started));
+        const warnings = warningsSince(instance, Date.parse(stats.Started), 400);
         console.warn(`warnings and errors logged during the run:\n${warnings.join('\n') || '(none)'}`);
       }
       expect(unanswered).toEqual([]);

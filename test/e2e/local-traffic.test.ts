@@ -54,7 +54,7 @@ function expectEveryTargetAndNothingLost(
   const analysis = analyzeHosts(stats);
   const failures = (stats.ConnStats ?? []).filter((c) => c.Err !== '').slice(0, 5);
   if (failures.length > 0) {
-    const warnings = warningsSince(instance, Date.parse(stats.Started) - 5000);
+    const warnings = warningsSince(instance, Date.parse(stats.Started) - 5000, 400);
     console.warn(
       `warnings and errors logged around the lost connections:\n${warnings.join('\n') || '(none)'}`,
     );
