@@ -1,5 +1,5 @@
 import { sleep } from '../clock.js';
-import { cloneConnection, currentSegment } from '../connection.js';
+import { cloneConnection, currentSegment, timestampToMs } from '../connection.js';
 import type { Context } from '../context.js';
 import type { EventFactory } from '../begin/index.js';
 import { codeOf, messageOf } from '../errors.js';
@@ -110,9 +110,23 @@ export class ConnectionHeal {
     }
   }
 
+  /**
+   * Whether `reported` is an older version of the connection than the one the last successful Request
+   * returned (its expiry on this hop's segment is earlier): the DOWN of a refresh that failed just
+   * before another succeeded arrives after that success and must not tear the connection down.
+   */
+  private isStale(reported: Connection): boolean {
+    const latest = currentSegment(this.connection);
+    if (latest === undefined) return false;
+    const seen = reported.path?.path_segments.find((segment) => segment.id === latest.id);
+    const reportedMs = timestampToMs(seen?.expires);
+    const latestMs = timestampToMs(latest.expires);
+    return reportedMs !== undefined && latestMs !== undefined && reportedMs < latestMs;
+  }
+
   private onEvent(event: ConnectionEvent): void {
     const mine = Object.values(event.connections);
-    const down = mine.some((c) => c.state === State.DOWN);
+    const down = mine.some((c) => c.state === State.DOWN && !this.isStale(c));
     if (event.type === 'INITIAL_STATE_TRANSFER') {
       if (mine.length === 0) this.heal('control');
       else if (down) this.heal('path');

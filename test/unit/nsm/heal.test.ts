@@ -9,6 +9,7 @@ import {
   healClient,
   type MonitorConnectionSource,
   State,
+  timestampToMs,
   UnavailableError,
 } from '../../../sdk/core/index.js';
 import {
@@ -160,6 +161,27 @@ describe('healClient', () => {
     monitor.last.push(new UnavailableError('the NSM went away again'));
     await until('a third stream', () => monitor.streams.length === 3);
     expect(counter.requests).toBe(1);
+  });
+
+  it('ignores a DOWN about an older version of the connection than the last successful request', async () => {
+    const { monitor, counter, client, ctx } = setUp();
+    const first = await client.request(ctx, { connection: { network_service: 'svc' } });
+    await until('a monitor stream', () => monitor.streams.length === 1);
+    monitor.last.push(event('INITIAL_STATE_TRANSFER', [first]));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const refreshed = await client.request(ctx, { connection: first });
+    expect(timestampToMs(currentSegment(refreshed)!.expires)).toBeGreaterThan(
+      timestampToMs(currentSegment(first)!.expires)!,
+    );
+    // The DOWN of a refresh that failed before `refreshed` succeeded, delivered after it.
+    monitor.last.push(event('UPDATE', [{ ...first, state: State.DOWN }]));
+    monitor.last.push(event('UPDATE', [refreshed]));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect({ requests: counter.requests, closes: counter.closes }).toEqual({ requests: 2, closes: 0 });
+    // A DOWN about the current version still heals.
+    monitor.last.push(event('UPDATE', [{ ...refreshed, state: State.DOWN }]));
+    await until('the reselect', () => counter.requests === 3);
+    expect(counter.closes).toBe(1);
   });
 
   it('keeps trying, with reselect once the NSM answers but fails, until the connection is back', async () => {
