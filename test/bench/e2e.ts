@@ -12,7 +12,14 @@ import { spawn } from 'node:child_process';
 
 import type { Statistics } from '../../clients/ctraffic/index.js';
 import { createNspClient } from '../../sdk/services/nsp/index.js';
-import { bringUp, e2eUnavailableReason, newInstance, requireBuild, VIP4 } from '../e2e/local-instance.js';
+import {
+  bringUp,
+  e2eUnavailableReason,
+  newInstance,
+  requireBuild,
+  VIP4,
+  warningsSince,
+} from '../e2e/local-instance.js';
 
 const JOINS = 20;
 const CHURN_PER_S = 200;
@@ -133,7 +140,12 @@ async function main(): Promise<void> {
       await pause(2000);
       for (let join = 0; join < JOINS; join++) {
         const grow = await instance.local('scale', '--targets', '5');
-        if (grow.code !== 0) throw new Error(`scale to 5 failed: ${grow.stderr}`);
+        if (grow.code !== 0) {
+          const logged = warningsSince(instance, Date.now() - 180_000, 200).join('\n');
+          throw new Error(
+            `scale to 5 failed (join ${join + 1}): ${grow.stderr}\nwhat was logged:\n${logged}`,
+          );
+        }
         const added = (await instance.status()).targets.find((t) => t.name === 'target-5')!;
         const registeredAt = Math.min(...added.ips.map((ip) => nsp.appeared.get(ip) ?? Infinity));
         await pause(1000);
