@@ -1,4 +1,5 @@
 import {
+  AlreadyExistsError,
   chainServer,
   type Connection,
   type ConnectionEvent,
@@ -10,6 +11,7 @@ import {
   runClose,
   runRequest,
   State,
+  UnavailableError,
 } from '../../../sdk/core/index.js';
 import { injectErrorServer } from '../../../sdk/testing/index.js';
 
@@ -89,6 +91,38 @@ describe('monitorServer', () => {
     ]);
     expect(element.monitor.connections().map((c) => `${c.id}/${c.state}`)).toEqual([`a/${State.DOWN}`]);
     stop.abort();
+  });
+
+  it('keeps a connection UP when a refresh is refused (the far side kept it), DOWN when it is unavailable', async () => {
+    const refusing = monitorServer();
+    const refused = chainServer(
+      refusing,
+      injectErrorServer({
+        error: new AlreadyExistsError('identifier 7 is held by another target'),
+        requestErrorTimes: [1],
+        closeErrorTimes: [],
+      }),
+    );
+    const a = await runRequest(refused, ctx, newRequest({ connection: { id: 'a' } }));
+    await expect(runRequest(refused, ctx, { connection: a, mechanism_preferences: [] })).rejects.toThrow(
+      'held by another target',
+    );
+    expect(refusing.monitor.connections().map((c) => `${c.id}/${c.state}`)).toEqual([`a/${State.UP}`]);
+
+    const failing = monitorServer();
+    const unavailable = chainServer(
+      failing,
+      injectErrorServer({
+        error: new UnavailableError('the endpoint is gone'),
+        requestErrorTimes: [1],
+        closeErrorTimes: [],
+      }),
+    );
+    const b = await runRequest(unavailable, ctx, newRequest({ connection: { id: 'b' } }));
+    await expect(
+      runRequest(unavailable, ctx, { connection: b, mechanism_preferences: [] }),
+    ).rejects.toThrow();
+    expect(failing.monitor.connections().map((c) => `${c.id}/${c.state}`)).toEqual([`b/${State.DOWN}`]);
   });
 
   it('does not report a failed first request, and ends a stream when its signal aborts', async () => {
