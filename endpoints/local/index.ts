@@ -14,6 +14,7 @@ export type {
   TargetStatus,
 } from './status.js';
 export { StatePaths, defaultStateDir } from './state-paths.js';
+export { connectionsHeldAtStop } from './held-connections.js';
 export {
   EXTERNAL_NETWORK,
   LIMITS,

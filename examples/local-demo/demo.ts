@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 
 import type { Statistics } from '../../clients/ctraffic/index.js';
 import {
+  connectionsHeldAtStop,
   defaultStateDir,
   formatTraffic,
   type LocalStatus,
@@ -124,8 +125,9 @@ async function main(): Promise<boolean> {
     const reports = await clients;
     const added = ['target-5', 'target-6'];
     const removed = ['target-4', 'target-5', 'target-6'];
+    const heldAtRemoval = connectionsHeldAtStop(stateDir, removed);
     const outcomes: ScalingOutcome[] = reports.map((report) =>
-      scalingOutcome(report, { added, removed, longLived: CHURN.nconn }),
+      scalingOutcome(report, { added, removed, longLived: CHURN.nconn, heldAtRemoval }),
     );
     for (const [family, outcome] of [
       ['IPv4', outcomes[0]!],

@@ -31,6 +31,8 @@ export function scalingOutcome(
     readonly added: readonly string[];
     readonly removed: readonly string[];
     readonly longLived: number;
+    /** Peer → removed target whose server still held it at stop (`connectionsHeldAtStop`). */
+    readonly heldAtRemoval?: ReadonlyMap<string, string>;
   },
 ): ScalingOutcome {
   const connections = stats.ConnStats ?? [];
@@ -39,12 +41,14 @@ export function scalingOutcome(
   let lostOnSurvivors = 0;
   let unanswered = 0;
   for (const connection of connections) {
-    if (!answered(connection)) {
+    // A connection a leaving target accepted but never answered on is that target's.
+    const holder = answered(connection) ? connection.Host! : options.heldAtRemoval?.get(connection.Local);
+    if (holder === undefined) {
       // Cut by the end of the run before its first packet: nothing to judge.
       if (connection.Err !== '' || connection.Sent > 0) unanswered++;
       continue;
     }
-    const host = connection.Host!;
+    const host = holder;
     if (connection.Err === '') lasting[host] = (lasting[host] ?? 0) + 1;
     else {
       lost[host] = (lost[host] ?? 0) + 1;

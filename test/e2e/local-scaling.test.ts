@@ -5,11 +5,9 @@
  * targets' own connections are lost.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 import type { ConnStats, Statistics } from '../../clients/ctraffic/index.js';
-import type { LocalStatus } from '../../endpoints/local/index.js';
+import { connectionsHeldAtStop, type LocalStatus } from '../../endpoints/local/index.js';
 import { createNspClient } from '../../sdk/services/nsp/index.js';
 import {
   bringUp,
@@ -63,29 +61,6 @@ function asymmetryHint(prefix: string): string {
     `proxy-1 ${policy(`${prefix}-proxy-1`)}, proxy-2 ${policy(`${prefix}-proxy-2`)} (3 with fields 0x37 everywhere ` +
     'and the LBs in name order keep each flow on one LB in both directions; see decision 011).'
   );
-}
-
-/**
- * Which removed target held each connection it took with it: a target's ctraffic server logs the peers of
- * its open connections when it stops. A connection can be accepted by a leaving target just before the
- * LBs learn it left; its next packets then meet another target's reset before any reply named the host.
- */
-function openAtRemoval(stateDir: string, targets: Iterable<string>): Map<string, string> {
-  const holder = new Map<string, string>();
-  for (const target of targets) {
-    const file = join(stateDir, 'logs', `ctraffic-${target}.log`);
-    if (!existsSync(file)) continue;
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (!line.includes('"stopping"')) continue;
-      try {
-        const entry = JSON.parse(line) as { msg?: string; open?: string[] };
-        if (entry.msg === 'stopping') for (const peer of entry.open ?? []) holder.set(peer, target);
-      } catch {
-        // Not a log record (a supervisor's note): nothing to attribute.
-      }
-    }
-  }
-  return holder;
 }
 
 function startedAt(stats: Statistics, connection: ConnStats): number {
@@ -146,7 +121,7 @@ describeE2e('meridio local end-to-end tests')('meridio local: runtime scaling un
     ]);
     expect(final.targets.map((t) => t.name)).toEqual(['target-1', 'target-2', 'target-3']);
     const removed = new Set(['target-4', 'target-5', 'target-6']);
-    const heldByRemoved = openAtRemoval(instance.stateDir, removed);
+    const heldByRemoved = connectionsHeldAtStop(instance.stateDir, removed);
 
     for (const [family, stats] of [
       ['IPv4', reports[0]],
