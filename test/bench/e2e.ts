@@ -8,7 +8,6 @@
  *   200 connections per second.
  * Prints one JSON line last: {"up_s":…, "conns_per_s":…, "join_to_traffic_p50_ms":…, "join_to_traffic_p99_ms":…}.
  */
-import { spawn } from 'node:child_process';
 
 import type { Statistics } from '../../clients/ctraffic/index.js';
 import { createNspClient } from '../../sdk/services/nsp/index.js';
@@ -20,6 +19,7 @@ import {
   VIP4,
   warningsSince,
 } from '../e2e/local-instance.js';
+import { scriptIn } from '../e2e/flows.js';
 
 const JOINS = 20;
 const CHURN_PER_S = 200;
@@ -58,30 +58,8 @@ async function worker() { while (Date.now() < end) await one(); }
 `;
 
 function connectionRate(namespace: string): Promise<{ done: number; failed: number; seconds: number }> {
-  return new Promise((resolve, reject) => {
-    const [host, port] = VIP4.split(':');
-    const child = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        namespace,
-        process.execPath,
-        '-e',
-        RATE_SCRIPT,
-        host!,
-        port!,
-        String(RATE_SECONDS),
-        '64',
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('close', (code) =>
-      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`rate script: ${code}`)),
-    );
-  });
+  const [host, port] = VIP4.split(':');
+  return scriptIn(namespace, RATE_SCRIPT, [host!, port!, String(RATE_SECONDS), '64']);
 }
 
 /** When each address (re)appeared at the NSP, polled every 20 ms until stopped. */

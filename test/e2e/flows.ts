@@ -43,30 +43,27 @@ export function flowsFrom(
   firstPort: number,
   count: number,
 ): Promise<Record<string, string>> {
+  return scriptIn<Record<string, string>>(namespace, FLOW_SCRIPT, [
+    host,
+    String(port),
+    String(firstPort),
+    String(count),
+  ]);
+}
+
+/** Runs a Node `script` with `args` inside `namespace`; resolves with what it printed, as JSON. */
+export function scriptIn<T>(namespace: string, script: string, args: readonly string[]): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        namespace,
-        process.execPath,
-        '-e',
-        FLOW_SCRIPT,
-        host,
-        String(port),
-        String(firstPort),
-        String(count),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn('ip', ['netns', 'exec', namespace, process.execPath, '-e', script, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('close', (code) => {
-      if (code !== 0) reject(new Error(`the flow script failed (${code}): ${stderr}`));
-      else resolve(JSON.parse(stdout) as Record<string, string>);
+      if (code !== 0) reject(new Error(`the script in ${namespace} failed (${code}): ${stderr}`));
+      else resolve(JSON.parse(stdout) as T);
     });
   });
 }
